@@ -1,0 +1,133 @@
+"""Money as integer minor units with the currency beside it; VAT arithmetic.
+
+Rates are hundredths of a percent (25.5 % = 2550). Prices include VAT.
+No floats anywhere: conversions go through Decimal and round half away from zero.
+Standard library only, so every layer (models, payments, simulator tests) can use it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable
+
+BASE_CURRENCY = "EUR"
+RATE_SCALE = 10000  # tax rates are hundredths of a percent
+
+# ISO 4217 exponents of the currencies Klarna supports (API.md §7).
+CURRENCY_EXPONENTS = {
+    "AUD": 2, "CAD": 2, "CHF": 2, "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HUF": 2,
+    "MXN": 2, "NOK": 2, "NZD": 2, "PLN": 2, "RON": 2, "SEK": 2, "USD": 2,
+}
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency.upper()]
+    except KeyError:
+        raise ValueError(f"unsupported currency {currency!r}") from None
+
+
+def divide_rounded(numerator: int, denominator: int) -> int:
+    """Integer division rounded to nearest, halves away from zero."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+def vat_of_gross(gross: int, rate: int) -> int:
+    """The VAT part of a tax-inclusive amount: gross − gross·10000/(10000+rate), rounded."""
+    if not 0 <= rate <= RATE_SCALE:
+        raise ValueError(f"tax rate {rate} outside 0..{RATE_SCALE}")
+    return divide_rounded(gross * rate, RATE_SCALE + rate)
+
+
+def net_of_gross(gross: int, rate: int) -> int:
+    return gross - vat_of_gross(gross, rate)
+
+
+def line_total(quantity: int, unit_price: int, discount: int = 0) -> int:
+    return quantity * unit_price - discount
+
+
+def convert_from_base(amount: int, rate: Decimal, currency: str) -> int:
+    """Convert base-currency (EUR) minor units with `rate` units of `currency` per EUR."""
+    if not isinstance(rate, Decimal):
+        raise TypeError("exchange rates are Decimal, never float")
+    if rate <= 0:
+        raise ValueError("exchange rate must be positive")
+    scale = Decimal(10) ** (exponent(currency) - exponent(BASE_CURRENCY))
+    converted = (Decimal(amount) * rate * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(converted)
+
+
+def convert_to_base(amount: int, rate: Decimal, currency: str) -> int:
+    """The EUR equivalent (minor units) of `amount` in `currency` at `rate` per EUR."""
+    if rate <= 0:
+        raise ValueError("exchange rate must be positive")
+    scale = Decimal(10) ** (exponent(BASE_CURRENCY) - exponent(currency))
+    return int((Decimal(amount) / rate * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_decimal(amount: int, currency: str) -> Decimal:
+    """Major units as Decimal, for display and formatting only."""
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def parse_major(text: str, currency: str) -> int:
+    """Parse a user-typed amount in major units ("12,50" or "12.50") to minor units."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    value = Decimal(cleaned)  # raises decimal.InvalidOperation on junk
+    if not value.is_finite():
+        raise ValueError("not a finite amount")
+    minor = value.scaleb(exponent(currency))
+    if minor != minor.to_integral_value():
+        raise ValueError("too many decimals")
+    return int(minor)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, int) or isinstance(self.amount, bool):
+            raise TypeError("Money.amount is integer minor units")
+        exponent(self.currency)
+
+    def _same(self, other: "Money") -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"currency mismatch {self.currency} vs {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> "Money":
+        return Money(-self.amount, self.currency)
+
+    def __mul__(self, factor: int) -> "Money":
+        if not isinstance(factor, int):
+            raise TypeError("Money multiplies by integers only")
+        return Money(self.amount * factor, self.currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(0, currency)
+
+    @classmethod
+    def sum(cls, items: Iterable["Money"], currency: str) -> "Money":
+        total = cls.zero(currency)
+        for item in items:
+            total = total + item
+        return total
+
+    def as_decimal(self) -> Decimal:
+        return to_decimal(self.amount, self.currency)
