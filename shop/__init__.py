@@ -1,0 +1,97 @@
+"""The shop application factory: the one place that knows every part."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+from flask import Flask, jsonify
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+from sqlalchemy import text
+
+from . import db as database
+from .config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+__version__ = "0.1.0"
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+log = logging.getLogger(__name__)
+
+# CLI commands that must work on a database that is not (yet) migrated.
+COMMANDS_WITHOUT_MIGRATED_DB = {"init-db", "routes", "shell"}
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path), overrides))
+    database.init_app(app)
+    csrf.init_app(app)
+    Htmx(app)
+    _init_login(app)
+    from .i18n import init_app as init_i18n
+    from .web import init_app as init_web
+
+    init_i18n(app)
+    init_web(app)
+    _register_blueprints(app)
+    _register_health(app)
+    from .cli import register as register_cli
+
+    register_cli(app)
+    if app.config.get("CHECK_MIGRATED", True) and not _running_command_without_db():
+        database.assert_migrated(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = database.db().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .storefront import bp as storefront_bp
+
+    app.register_blueprint(storefront_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        try:
+            database.db().exec(text("SELECT 1"))
+            revision = database.current_revision(app)
+            ok = revision == database.head_revision()
+        except Exception as error:  # report, never raise: this is the probe's answer
+            log.warning("health check failed: %s", error)
+            return jsonify(status="error", database="unreachable"), 503
+        status = "ok" if ok else "error"
+        return jsonify(status=status, database="ok" if ok else "not migrated", version=__version__), (200 if ok else 503)
+
+
+def _running_command_without_db() -> bool:
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        if context.info_name in COMMANDS_WITHOUT_MIGRATED_DB:
+            return True
+        context = context.parent
+    return False

@@ -1,0 +1,71 @@
+"""Configuration: defaults, then SHOP_* environment variables, then explicit overrides.
+
+Secrets come only from the environment (or, for a developer's machine, a key file
+generated once under instance/).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None -> sqlite file under instance/
+    "PUBLIC_URL": None,  # absolute base for Klarna merchant URLs; None -> from the request
+    "KLARNA_BASE_URL": None,  # overrides every Klarna method's base URL (test doubles, proxies)
+    "KLARNA_TIMEOUT_CONNECT": 5.0,
+    "KLARNA_TIMEOUT_READ": 30.0,
+    "SIMULATOR_ENABLED": True,  # mount the offline Klarna simulator at /_klarna
+    "SIMULATOR_STORAGE": None,  # None -> instance/klarna-simulator.sqlite3
+    "SIMULATOR_USERNAME": "PK_demo_12345",
+    "SIMULATOR_SECRET": "demo-shared-secret",
+    "DEFAULT_VERSION": "fi",
+    "ADMIN_DEFAULT_LOCALE": "fi",
+    "ORDERS_PER_PAGE": 25,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+}
+
+# Read from the environment as SHOP_<NAME>; booleans and numbers are parsed.
+ENVIRONMENT_KEYS = (
+    "SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "KLARNA_BASE_URL", "SIMULATOR_ENABLED",
+    "SIMULATOR_STORAGE", "DEFAULT_VERSION", "KLARNA_TIMEOUT_CONNECT", "KLARNA_TIMEOUT_READ",
+    "SESSION_COOKIE_SECURE",
+)
+
+
+def _parse(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def _development_secret_key(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    config = dict(DEFAULTS)
+    for key in ENVIRONMENT_KEYS:
+        raw = os.environ.get(f"SHOP_{key}")
+        if raw not in (None, ""):
+            config[key] = _parse(raw, DEFAULTS.get(key, ""))
+    config.update(overrides or {})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _development_secret_key(instance_path)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'shop.sqlite3'}"
+    if not config.get("SIMULATOR_STORAGE"):
+        config["SIMULATOR_STORAGE"] = str(instance_path / "klarna-simulator.sqlite3")
+    return config

@@ -1,0 +1,105 @@
+"""Demo data for `make run`: three shop versions, a catalogue, shipping and payment methods."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping
+
+from sqlmodel import Session, select
+
+from .crypto import encrypt_secret
+from .models import (
+    Category, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion, User, VatRate,
+)
+
+VERSIONS = [
+    # code, name, country, currency, locale, rate from EUR, VAT per tax class
+    ("fi", "Suomi", "FI", "EUR", "fi-FI", Decimal("1"), {"standard": 2550, "reduced": 1400, "low": 1000, "zero": 0}),
+    ("sv", "Sverige", "SE", "SEK", "sv-SE", Decimal("11.2350"), {"standard": 2500, "reduced": 1200, "low": 600, "zero": 0}),
+    ("en", "English", "FI", "EUR", "en-FI", Decimal("1"), {"standard": 2550, "reduced": 1400, "low": 1000, "zero": 0}),
+]
+
+CATEGORIES = [("outdoor", "Outdoor"), ("kitchen", "Kitchen & pantry"), ("books", "Books"), ("home", "Home")]
+
+PRODUCTS = [
+    # sku, name, category, price EUR cents incl. VAT, tax class, stock
+    ("RUN-001", "Trail running shoe", "outdoor", 8990, "standard", 40),
+    ("JKT-002", "Rain jacket", "outdoor", 12900, "standard", 25),
+    ("CAP-003", "Wool cap", "outdoor", 2490, "standard", 60),
+    ("SOC-004", "Hiking socks (2 pairs)", "outdoor", 1990, "standard", 100),
+    ("BAG-005", "Day pack 20 l", "outdoor", 6990, "standard", 30),
+    ("LMP-006", "Head lamp", "outdoor", 3490, "standard", 45),
+    ("BTL-007", "Steel water bottle", "outdoor", 2290, "standard", 70),
+    ("COF-101", "Dark roast coffee 500 g", "kitchen", 995, "reduced", 200),
+    ("TEA-102", "Lingonberry tea", "kitchen", 650, "reduced", 150),
+    ("CHO-103", "Sea buckthorn chocolate", "kitchen", 450, "reduced", 300),
+    ("HON-104", "Forest honey 350 g", "kitchen", 1190, "reduced", 80),
+    ("RYE-105", "Rye crispbread", "kitchen", 399, "reduced", 120),
+    ("MUG-106", "Enamel mug", "kitchen", 1590, "standard", 90),
+    ("KNF-107", "Puukko knife", "kitchen", 5990, "standard", 20),
+    ("BK-201", "Guide to Nordic trails", "books", 2990, "low", 35),
+    ("BK-202", "Foraging cookbook", "books", 3490, "low", 25),
+    ("BK-203", "Northern lights photo book", "books", 4590, "low", 15),
+    ("BK-204", "Sauna: a history", "books", 2490, "low", 40),
+    ("HOM-301", "Linen towel", "home", 2190, "standard", 50),
+    ("HOM-302", "Birch candle holder", "home", 2790, "standard", 35),
+    ("HOM-303", "Reindeer wool blanket", "home", 11900, "standard", 10),
+    ("HOM-304", "Scented candle", "home", 1490, "standard", 80),
+]
+
+SHIPPING = [("Parcel locker", 590, 1), ("Home delivery", 1290, 2), ("Store pickup", 0, 3)]
+
+
+def load_demo_data(session: Session, *, admin_email: str, admin_password: str, config: Mapping[str, Any]) -> bool:
+    if session.exec(select(ShopVersion)).first() is not None:
+        return False
+    versions = _versions(session)
+    _catalogue(session)
+    for name, price, position in SHIPPING:
+        session.add(ShippingMethod(name=name, price=price, position=position))
+    _payment_methods(session, versions, config)
+    admin = User(email=admin_email, locale="fi", password_hash="")
+    admin.set_password(admin_password)
+    session.add(admin)
+    session.commit()
+    return True
+
+
+def _versions(session: Session) -> list[ShopVersion]:
+    versions = []
+    for position, (code, name, country, currency, locale, rate, vat) in enumerate(VERSIONS):
+        version = ShopVersion(code=code, name=name, country=country, currency=currency, locale=locale,
+                              exchange_rate=rate, is_default=(position == 0), position=position)
+        session.add(version)
+        session.flush()
+        for tax_class, value in vat.items():
+            session.add(VatRate(version_id=version.id, tax_class=tax_class, rate=value))
+        versions.append(version)
+    return versions
+
+
+def _catalogue(session: Session) -> None:
+    categories = {}
+    for position, (slug, name) in enumerate(CATEGORIES):
+        categories[slug] = Category(slug=slug, name=name, position=position)
+        session.add(categories[slug])
+    session.flush()
+    for sku, name, category, price, tax_class, stock in PRODUCTS:
+        slug = name.lower().replace(" ", "-").replace("(", "").replace(")", "").replace(":", "")
+        session.add(Product(sku=sku, slug=slug, name=name, category_id=categories[category].id, price=price,
+                            tax_class=tax_class, stock=stock, description=f"{name}, made for northern seasons."))
+
+
+def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapping[str, Any]) -> None:
+    bank = PaymentMethod(name="Bank transfer", provider="manual", position=2,
+                         settings={"instructions": "Pay to FI49 5000 9420 0287 30 with the order number as reference."})
+    klarna = PaymentMethod(
+        name="Klarna", provider="klarna", position=1,
+        settings={"merchant_id": config["SIMULATOR_USERNAME"], "environment": "simulator", "region": "eu",
+                  "place_order_mode": "NONE", "categories": [], "auto_extend": False},
+        secret_encrypted=encrypt_secret(config["SIMULATOR_SECRET"], config["SECRET_KEY"]),
+    )
+    session.add_all([bank, klarna])
+    session.flush()
+    for version in versions:
+        session.add(PaymentMethodVersion(method_id=bank.id, version_id=version.id))
+        session.add(PaymentMethodVersion(method_id=klarna.id, version_id=version.id))

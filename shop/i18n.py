@@ -1,0 +1,57 @@
+"""Languages: storefront follows the shop version, admin follows the user's choice."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask, g, request, session
+from flask_babel import Babel, format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from .money import to_decimal
+
+LANGUAGES = ("fi", "sv", "en")
+babel = Babel()
+
+
+def select_locale() -> str:
+    version = g.get("shop_version")
+    if version is not None:
+        return version.language
+    if request and request.blueprint == "admin":
+        if current_user.is_authenticated and current_user.locale in LANGUAGES:
+            return current_user.locale
+        chosen = session.get("admin_locale")
+        if chosen in LANGUAGES:
+            return chosen
+    from flask import current_app
+
+    return current_app.config.get("ADMIN_DEFAULT_LOCALE", "fi")
+
+
+def money(amount: int | None, currency: str) -> str:
+    if amount is None:
+        return "–"
+    return format_currency(to_decimal(amount, currency), currency)
+
+
+def percent(rate: int) -> str:
+    """Hundredths of a percent, shown the locale's way: 2550 -> 25,5 %."""
+    return format_decimal(Decimal(rate) / 100, format="#,##0.##") + " %"
+
+
+def date(value: datetime | None) -> str:
+    return format_date(value) if value else "–"
+
+
+def datetime_filter(value: datetime | None) -> str:
+    return format_datetime(value, "short") if value else "–"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Helsinki")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(money=money, percent=percent, date=date, datetime=datetime_filter)
+    app.jinja_env.globals.update(get_locale=get_locale, LANGUAGES=LANGUAGES)

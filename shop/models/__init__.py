@@ -1,0 +1,20 @@
+"""SQLModel tables. Import from here: `from shop.models import Order`."""
+from sqlmodel import SQLModel
+
+from .base import utcnow
+from .catalog import Category, Product, ShippingMethod
+from .orders import (
+    LINE_KINDS, ORDER_STATUSES, Cart, CartItem, Order, OrderEvent, OrderLine, Shipment, ShipmentLine, new_token,
+)
+from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
+from .users import User
+from .versions import TAX_CLASSES, ShopVersion, VatRate
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Cart", "CartItem", "Category", "KlarnaCall", "LINE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent",
+    "OrderLine", "PROVIDERS", "Payment", "PaymentEvent", "PaymentMethod", "PaymentMethodVersion", "Product",
+    "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
+    "new_token", "utcnow",
+]

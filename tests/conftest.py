@@ -1,0 +1,102 @@
+"""Shared fixtures: an app on a fresh copy of a migrated, demo-loaded SQLite database per test."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import tests.conftest_hypothesis  # noqa: F401  (registers and loads the hypothesis profile)
+from shop import create_app
+from shop.db import upgrade
+from shop.demo import load_demo_data
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "admin-demo-password"
+SECRET_KEY = "test-secret-key-not-for-production"
+CSRF_PATTERN = re.compile(r'(?:name="csrf_token" type="hidden" value|"X-CSRFToken": ")"?([^"]+)"')
+
+
+def app_config(database_url: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+def build_database(database_url: str, **extra) -> None:
+    app = create_app(app_config(database_url, CHECK_MIGRATED=False, **extra))
+    upgrade(app)
+    with app.app_context():
+        from shop.db import db
+
+        load_demo_data(db(), admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD, config=app.config)
+    app.extensions["shop_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "shop.sqlite3"
+    build_database(f"sqlite:///{path}", SIMULATOR_STORAGE=str(path.parent / "sim.sqlite3"))
+    return path
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(template_database, tmp_path, app_overrides):
+    path = tmp_path / "shop.sqlite3"
+    shutil.copy(template_database, path)
+    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"), **app_overrides}
+    application = create_app(app_config(f"sqlite:///{path}", **overrides))
+    yield application
+    application.extensions["shop_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A database session inside an app context, for arranging and asserting."""
+    from shop.db import db
+
+    with app.app_context():
+        yield db()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD):
+    page = client.get("/admin/login")
+    token = csrf_token(page.get_data(as_text=True))
+    response = client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def admin_client(client):
+    login(client)
+    return client
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("SHOP_TEST_DATABASE_URL")

@@ -1,0 +1,18 @@
+"""Hypothesis profiles for the test suite; pick one with HYPOTHESIS_PROFILE (default "ci").
+
+- ci: 2,000 examples per property test, the bar every change has to pass;
+- dev: 200 examples, for quick local runs;
+- thorough: 20,000 examples, for an occasional deep run.
+
+Example counts are set here only, never on individual tests.
+"""
+import os
+
+from hypothesis import HealthCheck, settings
+
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+
+settings.register_profile("ci", max_examples=2000, **_COMMON)
+settings.register_profile("dev", max_examples=200, **_COMMON)
+settings.register_profile("thorough", max_examples=20000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

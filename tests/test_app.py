@@ -1,0 +1,26 @@
+import pytest
+
+from shop import create_app
+from shop.db import DatabaseNotMigrated
+from tests.conftest import app_config
+
+
+def test_health_reports_a_migrated_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_app_refuses_an_unmigrated_database(tmp_path):
+    with pytest.raises(DatabaseNotMigrated, match="flask --app wsgi init-db"):
+        create_app(app_config(f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+
+
+def test_responses_vary_on_htmx(client):
+    assert "HX-Request" in client.get("/healthz").headers["Vary"]
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "<h1>" in response.get_data(as_text=True)
