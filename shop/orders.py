@@ -85,7 +85,7 @@ def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer:
     order = Order(
         version_id=version.id, currency=version.currency, exchange_rate=version.exchange_rate,
         locale=version.locale, country=version.country, shipping_method_id=shipping.id,
-        payment_method_id=payment_method.id, **customer.__dict__,
+        payment_method_id=payment_method.id, cart_id=cart.id, **customer.__dict__,
     )
     session.add(order)
     session.flush()

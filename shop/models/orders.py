@@ -75,6 +75,7 @@ class Order(SQLModel, table=True):
     shipping_method_id: int | None = Field(default=None, foreign_key="shipping_method.id")
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
     stock_reserved: bool = True
+    cart_id: int | None = Field(default=None, foreign_key="cart.id")  # emptied once the payment succeeds
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 

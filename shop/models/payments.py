@@ -72,6 +72,11 @@ class Payment(SQLModel, table=True):
     expires_at: datetime | None = None
     session_expires_at: datetime | None = None
     synced_at: datetime | None = None
+    # The *_requested event of the Klarna write in flight; set and cleared by conditional
+    # UPDATEs so that a second action on the same payment cannot start meanwhile.
+    pending_event_id: int | None = None
+    # A sync run holds the payment until then, so several cron machines never sync it twice at once.
+    lease_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

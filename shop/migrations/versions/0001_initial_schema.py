@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 20:15:29.991068
+Create Date: 2026-11-30
 """
 from alembic import op
 import sqlalchemy as sa
@@ -119,40 +119,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_product_sku'), ['sku'], unique=True)
         batch_op.create_index(batch_op.f('ix_product_slug'), ['slug'], unique=True)
 
-    op.create_table('shop_order',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('version_id', sa.Integer(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
-    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-    sa.Column('exchange_rate', sa.Numeric(precision=14, scale=6), nullable=False),
-    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
-    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-    sa.Column('given_name', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
-    sa.Column('family_name', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
-    sa.Column('street_address', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
-    sa.Column('postal_code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
-    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-    sa.Column('shipping_method_id', sa.Integer(), nullable=True),
-    sa.Column('payment_method_id', sa.Integer(), nullable=True),
-    sa.Column('stock_reserved', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['payment_method_id'], ['payment_method.id'], ),
-    sa.ForeignKeyConstraint(['shipping_method_id'], ['shipping_method.id'], ),
-    sa.ForeignKeyConstraint(['version_id'], ['shop_version.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('shop_order', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_shop_order_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_shop_order_email'), ['email'], unique=False)
-        batch_op.create_index(batch_op.f('ix_shop_order_number'), ['number'], unique=True)
-        batch_op.create_index(batch_op.f('ix_shop_order_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_shop_order_token'), ['token'], unique=True)
-
     op.create_table('vat_rate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -177,6 +143,42 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cart_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cart_item_cart_id'), ['cart_id'], unique=False)
+
+    op.create_table('shop_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('exchange_rate', sa.Numeric(precision=14, scale=6), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('given_name', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
+    sa.Column('family_name', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
+    sa.Column('street_address', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
+    sa.Column('postal_code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('shipping_method_id', sa.Integer(), nullable=True),
+    sa.Column('payment_method_id', sa.Integer(), nullable=True),
+    sa.Column('stock_reserved', sa.Boolean(), nullable=False),
+    sa.Column('cart_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['cart_id'], ['cart.id'], ),
+    sa.ForeignKeyConstraint(['payment_method_id'], ['payment_method.id'], ),
+    sa.ForeignKeyConstraint(['shipping_method_id'], ['shipping_method.id'], ),
+    sa.ForeignKeyConstraint(['version_id'], ['shop_version.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('shop_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shop_order_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shop_order_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shop_order_number'), ['number'], unique=True)
+        batch_op.create_index(batch_op.f('ix_shop_order_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shop_order_token'), ['token'], unique=True)
 
     op.create_table('order_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,6 +234,8 @@ def upgrade() -> None:
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('session_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('synced_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('pending_event_id', sa.Integer(), nullable=True),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['method_id'], ['payment_method.id'], ),
@@ -348,14 +352,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_event_order_id'))
 
     op.drop_table('order_event')
-    with op.batch_alter_table('cart_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cart_item_cart_id'))
-
-    op.drop_table('cart_item')
-    with op.batch_alter_table('vat_rate', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_vat_rate_version_id'))
-
-    op.drop_table('vat_rate')
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shop_order_token'))
         batch_op.drop_index(batch_op.f('ix_shop_order_status'))
@@ -364,6 +360,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_shop_order_created_at'))
 
     op.drop_table('shop_order')
+    with op.batch_alter_table('cart_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cart_item_cart_id'))
+
+    op.drop_table('cart_item')
+    with op.batch_alter_table('vat_rate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vat_rate_version_id'))
+
+    op.drop_table('vat_rate')
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_slug'))
         batch_op.drop_index(batch_op.f('ix_product_sku'))
