@@ -45,6 +45,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_web(app)
     _register_blueprints(app)
     _register_health(app)
+    _init_klarna(app)
     from .cli import register as register_cli
 
     register_cli(app)
@@ -72,6 +73,51 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+SIMULATOR_API_URL = "http://klarna.simulator"  # served in process: no socket, no self-call
+
+
+def _init_klarna(app: Flask) -> None:
+    """The Klarna gateway, and the offline simulator mounted at /_klarna when enabled."""
+    import requests
+
+    from .payments.gateway import KlarnaGateway
+
+    http = requests.Session()
+    simulator_url = None
+    if app.config["SIMULATOR_ENABLED"]:
+        _mount_simulator(app, http)
+        simulator_url = SIMULATOR_API_URL
+    app.extensions["klarna_gateway"] = KlarnaGateway(
+        engine=database.get_engine(app), secret_key=app.config["SECRET_KEY"], http=http,
+        simulator_base_url=simulator_url, base_url_override=app.config.get("KLARNA_BASE_URL"),
+        timeout=(app.config["KLARNA_TIMEOUT_CONNECT"], app.config["KLARNA_TIMEOUT_READ"]),
+    )
+
+
+def _mount_simulator(app: Flask, http) -> None:
+    import requests
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from .simulator import create_app as create_simulator
+    from .simulator.callbacks import ThreadedSender
+    from .simulator.transport import SimulatorAdapter
+
+    public_url = (app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    callbacks = requests.Session()  # the simulator's callbacks reach this app in process too
+    callbacks.mount(public_url + "/", SimulatorAdapter(app))
+    sender = app.config.get("SIMULATOR_CALLBACK_SENDER") or ThreadedSender(session=callbacks, delay=1.0)
+    simulator = create_simulator({
+        "SIMULATOR_ACCOUNTS": {app.config["SIMULATOR_USERNAME"]: app.config["SIMULATOR_SECRET"]},
+        "SIMULATOR_PUBLIC_URL": public_url + "/_klarna",
+        "SIMULATOR_STORAGE": app.config["SIMULATOR_STORAGE"],
+        "SIMULATOR_CALLBACK_SENDER": sender,
+    })
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/_klarna": simulator.wsgi_app})
+    http.mount(SIMULATOR_API_URL + "/", SimulatorAdapter(simulator))
+    app.extensions["klarna_simulator"] = simulator.extensions["klarna_simulator"]
+    app.extensions["klarna_simulator_app"] = simulator
 
 
 def _register_health(app: Flask) -> None:

@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_admin)
     app.cli.add_command(orders)
+    app.cli.add_command(klarna)
 
 
 @click.command("init-db")
@@ -81,3 +82,26 @@ def show_order(number: str, as_json: bool) -> None:
         click.echo(f"  {line['quantity']} x {line['name']}  {line['total']}")
     for payment in data["payments"]:
         click.echo(f"  payment {payment['id']} {payment['provider']} {payment['state']} {payment['amount']}")
+
+
+@click.group("klarna")
+def klarna() -> None:
+    """Klarna payments."""
+
+
+@klarna.command("sync")
+def klarna_sync() -> None:
+    """Reconcile with Klarna: finalise or abandon open sessions, read every live order, expire, extend.
+
+    Safe to run from cron on several machines at once: each payment is leased by one run.
+    """
+    from .payments.gateway import current_gateway
+    from .payments.sync import sync_all
+
+    report = sync_all(database.db(), current_gateway())
+    click.echo(f"checked {report.checked}, changed {report.changed}, finalised {report.finalised}, "
+               f"abandoned {report.abandoned}, expired {report.expired}, extended {report.extended}")
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)

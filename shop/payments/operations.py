@@ -1,0 +1,135 @@
+"""Klarna Order Management writes as business operations (DESIGN.md §3).
+
+Each write: a `*_requested` event committed while the payment is claimed (a conditional
+UPDATE of `pending_event_id`, so a second action cannot start meanwhile), the Klarna call
+with an idempotency key derived from that event, then the outcome event. A call whose
+outcome is unknown (timeout) keeps the claim; retrying replays it with the same key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from shop.klarna import KlarnaClient, KlarnaConnectionError, KlarnaError, KlarnaServerError
+from shop.models import Payment, PaymentEvent, PaymentMethod
+
+from .common import ProviderError, add_payment_event, idempotency_key
+from .gateway import KlarnaGateway
+
+
+class OperationInProgress(Exception):
+    """Another Klarna operation on this payment has not finished."""
+
+
+class NotAllowed(Exception):
+    """The payment's state does not allow the action."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str  # capture, refund, extend, cancel, release, resend, update_authorization
+    call: Callable[[KlarnaClient, str, dict[str, Any], str], Any]
+
+
+def _capture(client: KlarnaClient, order_id: str, body: dict, key: str):
+    return client.create_capture(order_id, body, idempotency_key=key)
+
+
+def _refund(client: KlarnaClient, order_id: str, body: dict, key: str):
+    return client.create_refund(order_id, body, idempotency_key=key)
+
+
+def _resend(client: KlarnaClient, order_id: str, body: dict, key: str):
+    return client.trigger_send_out(order_id, body["capture_id"], idempotency_key=key)
+
+
+def _update_authorization(client: KlarnaClient, order_id: str, body: dict, key: str):
+    return client.update_authorization(order_id, order_amount=body["order_amount"],
+                                       order_lines=body.get("order_lines"), idempotency_key=key)
+
+
+OPERATIONS = {
+    op.name: op for op in (
+        Operation("capture", _capture),
+        Operation("refund", _refund),
+        Operation("resend", _resend),
+        Operation("update_authorization", _update_authorization),
+        Operation("extend", lambda c, oid, _b, key: c.extend_authorization_time(oid, idempotency_key=key)),
+        Operation("cancel", lambda c, oid, _b, key: c.cancel_order(oid, idempotency_key=key)),
+        Operation("release", lambda c, oid, _b, key: c.release_remaining_authorization(oid, idempotency_key=key)),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event: PaymentEvent  # the *_requested event
+    result: Any  # what the client returned (Created for captures/refunds, None for 204s)
+
+
+def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *, actor: str,
+          amount: int | None = None, message: str = "") -> PaymentEvent:
+    """Record the request and take the payment, or raise OperationInProgress."""
+    event = add_payment_event(session, payment, f"{name}_requested", message, amount=amount, actor=actor,
+                              data={"operation": name, "body": body})
+    taken = session.exec(  # type: ignore[call-overload]
+        update(Payment).where(Payment.id == payment.id, Payment.pending_event_id.is_(None))  # type: ignore[union-attr]
+        .values(pending_event_id=event.id)
+    )
+    if taken.rowcount != 1:
+        session.rollback()
+        raise OperationInProgress(payment.id)
+    event.idempotency_key = idempotency_key(payment, event)
+    session.add(event)
+    payment.pending_event_id = event.id
+    session.commit()
+    return event
+
+
+def execute(session: Session, payment: Payment, event: PaymentEvent, gateway: KlarnaGateway) -> Outcome:
+    """Call Klarna for a claimed request. Definitive refusals release the claim and raise."""
+    method = session.get(PaymentMethod, payment.method_id)
+    client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
+    operation = OPERATIONS[event.data["operation"]]
+    session.commit()  # nothing stays open while Klarna is called
+    try:
+        result = operation.call(client, payment.klarna_order_id, event.data.get("body") or {}, event.idempotency_key)
+    except KlarnaError as error:
+        _failed(session, payment, event, ProviderError.from_klarna(error), unknown=_is_unknown(error))
+    return Outcome(event, result)
+
+
+def _is_unknown(error: KlarnaError) -> bool:
+    """Did Klarna perhaps do it? Then only a retry with the same key may resolve it."""
+    return isinstance(error, (KlarnaConnectionError, KlarnaServerError))
+
+
+def _failed(session: Session, payment: Payment, event: PaymentEvent, error: ProviderError, *, unknown: bool):
+    name = event.data["operation"]
+    if unknown:
+        error = ProviderError(error.message, error.correlation_id, error.error_code, outcome_unknown=True)
+        add_payment_event(session, payment, f"{name}_unknown", error=error, request_event_id=event.id,
+                          actor=event.actor)
+    else:
+        add_payment_event(session, payment, f"{name}_failed", error=error, request_event_id=event.id,
+                          actor=event.actor)
+        release_claim(session, payment, event)
+    session.commit()
+    raise error
+
+
+def release_claim(session: Session, payment: Payment, event: PaymentEvent) -> None:
+    session.exec(  # type: ignore[call-overload]
+        update(Payment).where(Payment.id == payment.id, Payment.pending_event_id == event.id)
+        .values(pending_event_id=None)
+    )
+    payment.pending_event_id = None
+
+
+def pending_request(session: Session, payment: Payment) -> PaymentEvent | None:
+    if payment.pending_event_id is None:
+        return None
+    return session.get(PaymentEvent, payment.pending_event_id)

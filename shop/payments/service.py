@@ -1,0 +1,239 @@
+"""What the merchant does to a Klarna payment, as calls of the order page, shipping and cron."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlmodel import Session, select
+
+from shop.models import Order, Payment, PaymentEvent, Shipment
+from shop.money import BASE_CURRENCY, convert_to_base
+from shop.orders import add_event
+
+from . import states
+from .common import ProviderError, add_payment_event, order_items
+from .gateway import KlarnaGateway
+from .ledger import CAPTURE_KINDS, recompute, totals_of
+from .operations import NotAllowed, claim, execute, pending_request, release_claim
+from .order_lines import portion, remaining_quantities
+
+FEE_KINDS = ("shipping_fee", "surcharge")
+INSTALMENT_OPTIONS = {"INVOICE", "FIXED_AMOUNT", "ACCOUNT", "PAY_LATER_IN_PARTS", "PAY_IN_X", "BASE_ACCOUNT"}
+
+
+def klarna_payments(session: Session, order: Order) -> list[Payment]:
+    return list(session.exec(select(Payment).where(Payment.order_id == order.id, Payment.provider == "klarna")
+                             .order_by(Payment.id)))
+
+
+def active_payment(session: Session, order: Order) -> Payment | None:
+    """The Klarna payment that carries the order now: the newest one that reached Klarna."""
+    payments = [p for p in klarna_payments(session, order) if p.klarna_order_id]
+    return payments[-1] if payments else None
+
+
+def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: str, body: dict[str, Any], *,
+            actor: str, amount: int | None = None, message: str = "") -> PaymentEvent:
+    """Run one Klarna write for the payment; returns the outcome event."""
+    if not states.can(name if name != "update_authorization" else "update_amount", payment.state):
+        raise NotAllowed(f"{name} is not possible while the payment is {payment.state}")
+    event = claim(session, payment, name, body, actor=actor, amount=amount, message=message)
+    return _finish(session, payment, event, gateway)
+
+
+def _finish(session: Session, payment: Payment, event: PaymentEvent, gateway: KlarnaGateway) -> PaymentEvent:
+    outcome = execute(session, payment, event, gateway)
+    result_event = APPLY[event.data["operation"]](session, payment, event, outcome.result, gateway)
+    release_claim(session, payment, event)
+    recompute(session, payment)
+    session.commit()
+    return result_event
+
+
+def resolve_pending(session: Session, payment: Payment, gateway: KlarnaGateway) -> PaymentEvent | None:
+    """Retry an unfinished write with its original idempotency key (Klarna replays it)."""
+    event = pending_request(session, payment)
+    if event is None:
+        return None
+    add_payment_event(session, payment, "retried", f"Retrying {event.data['operation']} with the same key",
+                      request_event_id=event.id, idempotency_key=event.idempotency_key)
+    session.commit()
+    return _finish(session, payment, event, gateway)
+
+
+# Outcomes -----------------------------------------------------------------------------------
+
+def _outcome(session, payment, event, kind, message, **fields) -> PaymentEvent:
+    return add_payment_event(session, payment, kind, message, request_event_id=event.id, actor=event.actor,
+                             idempotency_key=event.idempotency_key, **fields)
+
+
+def _captured(session, payment, event, created, gateway) -> PaymentEvent:
+    quantities = {line["reference"]: line["quantity"] for line in event.data["body"].get("order_lines") or []}
+    outcome = _outcome(session, payment, event, "captured", "Payment activated", amount=event.amount,
+                       provider_id=created.id, correlation_id=created.correlation_id,
+                       data={"quantities": quantities})
+    session.flush()
+    totals = recompute(session, payment)
+    payment.state = states.CAPTURED if totals.captured >= payment.amount else states.PART_CAPTURED
+    _note_capture_on_order(session, payment, event.amount, event.actor)
+    return outcome
+
+
+def _note_capture_on_order(session: Session, payment: Payment, amount: int, actor: str) -> None:
+    order = session.get(Order, payment.order_id)
+    data: dict[str, Any] = {"payment_id": payment.id, "amount": amount, "currency": payment.currency}
+    if payment.currency != BASE_CURRENCY:
+        data["exchange_rate"] = str(order.exchange_rate)
+        data["eur_equivalent"] = convert_to_base(amount, order.exchange_rate, payment.currency)
+    add_event(session, order, "payment_captured", "Klarna payment activated", actor=actor, **data)
+    if (payment.payment_option or "").upper() in INSTALMENT_OPTIONS:
+        add_event(session, order, "payment_instructions", "Klarna now sends the customer payment instructions",
+                  actor=actor, payment_id=payment.id)
+
+
+def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
+    return _outcome(session, payment, event, "refunded", "Payment refunded", amount=event.amount,
+                    provider_id=created.id, correlation_id=created.correlation_id)
+
+
+def _extended(session, payment, event, _result, gateway) -> PaymentEvent:
+    from .sync import read_order
+
+    om = read_order(session, payment, gateway)
+    from .klarna_checkout import parse_time
+
+    payment.expires_at = parse_time(om.get("expires_at"))
+    return _outcome(session, payment, event, "extended", "Expiry date extended",
+                    data={"expires_at": om.get("expires_at")})
+
+
+def _cancelled(session, payment, event, _result, gateway) -> PaymentEvent:
+    payment.state = states.CANCELLED
+    order = session.get(Order, payment.order_id)
+    add_event(session, order, "payment_cancelled", "Klarna reservation cancelled; the customer is not charged",
+              actor=event.actor, payment_id=payment.id)
+    return _outcome(session, payment, event, "cancelled", "Reservation cancelled")
+
+
+def _released(session, payment, event, _result, gateway) -> PaymentEvent:
+    payment.state = states.CLOSED
+    return _outcome(session, payment, event, "released", "Remaining reservation released")
+
+
+def _resent(session, payment, event, _result, gateway) -> PaymentEvent:
+    return _outcome(session, payment, event, "instructions_resent", "Payment instructions sent again",
+                    provider_id=event.data["body"]["capture_id"])
+
+
+def _amount_updated(session, payment, event, _result, gateway) -> PaymentEvent:
+    new_amount = event.data["body"]["order_amount"]
+    outcome = _outcome(session, payment, event, "amount_updated", "Klarna approved the new amount",
+                       amount=new_amount, data={"from": payment.amount, "to": new_amount})
+    payment.amount = new_amount
+    return outcome
+
+
+APPLY = {
+    "capture": _captured, "refund": _refunded, "extend": _extended, "cancel": _cancelled, "release": _released,
+    "resend": _resent, "update_authorization": _amount_updated,
+}
+
+
+# Merchant actions ---------------------------------------------------------------------------
+
+def captured_quantities(session: Session, payment: Payment) -> Counter:
+    taken: Counter = Counter()
+    events = session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id,
+                                                     PaymentEvent.kind == "captured")).all()
+    for event in events:
+        taken.update(event.data.get("quantities") or {})
+    return taken
+
+
+def _capture_body(session: Session, payment: Payment, quantities: dict[str, int], *, everything: bool,
+                  reference: str) -> tuple[dict[str, Any], int]:
+    order = session.get(Order, payment.order_id)
+    items = order_items(order)
+    taken = captured_quantities(session, payment)
+    totals = totals_of(payment, session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id)).all())
+    if everything:
+        quantities = remaining_quantities(items, taken)
+    part = portion(items, quantities, already=taken)
+    amount = totals.remaining if everything else min(part.amount, totals.remaining)
+    body: dict[str, Any] = {"captured_amount": amount, "reference": reference[:255]}
+    if part.amount == amount:  # lines only when they add up to what is captured
+        body["order_lines"] = part.lines
+    return body, amount
+
+
+def activate(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str) -> PaymentEvent:
+    """"Activate payment": capture the remaining amount with the order's remaining lines."""
+    order = session.get(Order, payment.order_id)
+    body, amount = _capture_body(session, payment, {}, everything=True, reference=f"order-{order.number}")
+    if amount <= 0:
+        raise NotAllowed("Nothing left to activate.")
+    return perform(session, payment, gateway, "capture", body, actor=actor, amount=amount)
+
+
+def capture_shipment(session: Session, order: Order, shipment: Shipment, gateway: KlarnaGateway, *,
+                     actor: str) -> PaymentEvent | None:
+    """Shipping drives capture: the shipped lines, plus all fees on the first capture."""
+    payment = active_payment(session, order)
+    if payment is None or not states.can("capture", payment.state):
+        return None
+    if order.is_fully_shipped:
+        return activate(session, payment, gateway, actor=actor)
+    references = {line.id: item.reference for line, item in zip(order.lines, order_items(order))}
+    quantities: Counter = Counter()
+    for shipped in shipment.lines:
+        quantities[references[shipped.order_line_id]] += shipped.quantity
+    taken = captured_quantities(session, payment)
+    if not taken:  # first capture carries the whole order's shipping cost
+        for line, item in zip(order.lines, order_items(order)):
+            if line.kind in FEE_KINDS:
+                quantities[item.reference] += item.quantity
+    body, amount = _capture_body(session, payment, dict(quantities), everything=False,
+                                 reference=f"shipment-{shipment.id}")
+    if amount <= 0:
+        return None
+    return perform(session, payment, gateway, "capture", body, actor=actor, amount=amount)
+
+
+def extend(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str) -> PaymentEvent:
+    return perform(session, payment, gateway, "extend", {}, actor=actor)
+
+
+def cancel_reservation(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str) -> PaymentEvent:
+    """Nothing captured: cancel the order. Partly captured: release what remains."""
+    if payment.state == states.PART_CAPTURED:
+        return perform(session, payment, gateway, "release", {}, actor=actor)
+    return perform(session, payment, gateway, "cancel", {}, actor=actor)
+
+
+def resend_instructions(session: Session, payment: Payment, gateway: KlarnaGateway, *,
+                        actor: str) -> list[PaymentEvent]:
+    captures = session.exec(select(PaymentEvent).where(
+        PaymentEvent.payment_id == payment.id, PaymentEvent.kind.in_(CAPTURE_KINDS)  # type: ignore[attr-defined]
+    ).order_by(PaymentEvent.id)).all()
+    if not captures:
+        raise NotAllowed("There is no activated payment to send instructions for.")
+    return [perform(session, payment, gateway, "resend", {"capture_id": capture.provider_id}, actor=actor)
+            for capture in captures if capture.provider_id]
+
+
+def refund(session: Session, payment: Payment, gateway: KlarnaGateway, amount: int, *, actor: str,
+           description: str = "") -> PaymentEvent:
+    totals = totals_of(payment, session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id)).all())
+    if not 0 < amount <= totals.refundable:
+        raise NotAllowed(f"The refund must be between 0 and {totals.refundable}.")
+    body: dict[str, Any] = {"refunded_amount": amount}
+    if description:
+        body["description"] = description[:255]
+    return perform(session, payment, gateway, "refund", body, actor=actor, amount=amount)
+
+
+__all__ = [
+    "ProviderError", "activate", "active_payment", "cancel_reservation", "capture_shipment", "extend",
+    "klarna_payments", "perform", "refund", "resend_instructions", "resolve_pending",
+]

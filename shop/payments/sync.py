@@ -1,0 +1,244 @@
+"""Reconciliation with Klarna: one `sync(payment)` that diffs the Klarna order against ours.
+
+It runs on "Check payment status", before every action, on callbacks and from cron
+(`flask --app wsgi klarna sync`). A lease (conditional UPDATE) keeps two cron machines
+from syncing the same payment at once.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from shop.klarna import KlarnaError, KlarnaNotFound
+from shop.models import Order, Payment, PaymentEvent, PaymentMethod, utcnow
+from shop.orders import add_event, release_stock
+
+from . import states
+from .common import ProviderError, add_payment_event
+from .gateway import KlarnaGateway
+from .klarna_checkout import finalise, parse_time
+from .ledger import CAPTURE_KINDS, REFUND_KINDS, known_provider_ids, recompute
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+STALE_START = timedelta(minutes=15)  # a started session this old is checked by the cron sync
+AUTO_EXTEND_WITHIN = timedelta(days=3)
+
+
+@dataclass
+class SyncReport:
+    checked: int = 0
+    changed: int = 0
+    finalised: int = 0
+    abandoned: int = 0
+    expired: int = 0
+    extended: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_order(session: Session, payment: Payment, gateway: KlarnaGateway) -> dict:
+    method = session.get(PaymentMethod, payment.method_id)
+    client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
+    session.commit()
+    return client.get_order(payment.klarna_order_id)
+
+
+def sync(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str = "sync") -> list[PaymentEvent]:
+    """Read the Klarna order and record an event for every difference. Returns those events."""
+    if not payment.klarna_order_id:
+        return []
+    if payment.pending_event_id is not None:
+        _try_resolve(session, payment, gateway)
+    om = read_order(session, payment, gateway)
+    events = _diff(session, payment, om, actor)
+    payment.synced_at = utcnow()
+    recompute(session, payment)
+    session.add(payment)
+    session.commit()
+    return events
+
+
+def _try_resolve(session: Session, payment: Payment, gateway: KlarnaGateway) -> None:
+    from .service import resolve_pending
+
+    try:
+        resolve_pending(session, payment, gateway)
+    except ProviderError as error:
+        log.info("payment %s: unfinished request still unresolved: %s", payment.id, error)
+
+
+def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[PaymentEvent]:
+    events = []
+    events += _new_money(session, payment, om.get("captures") or [], "capture_id", "captured_amount",
+                         CAPTURE_KINDS, "captured_elsewhere", "Captured outside the shop", actor)
+    events += _new_money(session, payment, om.get("refunds") or [], "refund_id", "refunded_amount",
+                         REFUND_KINDS, "refunded_elsewhere", "Refunded outside the shop", actor)
+    if om.get("order_amount") is not None and om["order_amount"] != payment.amount:
+        events.append(add_payment_event(session, payment, "amount_changed", "Order amount changed at Klarna",
+                                        amount=om["order_amount"], actor=actor,
+                                        data={"from": payment.amount, "to": om["order_amount"]}))
+        payment.amount = om["order_amount"]
+    expires_at = parse_time(om.get("expires_at"))
+    if expires_at and expires_at != _aware(payment.expires_at):
+        events.append(add_payment_event(session, payment, "expiry_changed", "Expiry date changed at Klarna",
+                                        actor=actor, data={"expires_at": om.get("expires_at")}))
+        payment.expires_at = expires_at
+    if om.get("fraud_status") and om["fraud_status"] != payment.fraud_status:
+        events.append(add_payment_event(session, payment, "fraud_status_changed",
+                                        f"Klarna fraud status: {om['fraud_status']}", actor=actor,
+                                        data={"from": payment.fraud_status, "to": om["fraud_status"]}))
+        payment.fraud_status = om["fraud_status"]
+    new_state = states.from_klarna(om.get("status", ""), payment.fraud_status)
+    if new_state != payment.state:
+        events.append(_state_changed(session, payment, new_state, om.get("status"), actor))
+    return events
+
+
+def _new_money(session, payment, items, id_key, amount_key, kinds, kind, message, actor) -> list[PaymentEvent]:
+    known = known_provider_ids(session, payment, kinds)
+    return [
+        add_payment_event(session, payment, kind, message, amount=item[amount_key], provider_id=item[id_key],
+                          actor=actor)
+        for item in items if item.get(id_key) not in known
+    ]
+
+
+def _state_changed(session: Session, payment: Payment, new_state: str, klarna_status: str | None,
+                   actor: str) -> PaymentEvent:
+    old = payment.state
+    payment.state = new_state
+    message = f"Klarna status {klarna_status}: {states.label(new_state)}"
+    order = session.get(Order, payment.order_id)
+    add_event(session, order, "payment_status_changed", message, actor=actor, payment_id=payment.id,
+              **{"from": old, "to": new_state})
+    return add_payment_event(session, payment, "status_changed", message, actor=actor,
+                             data={"from": old, "to": new_state, "klarna_status": klarna_status})
+
+
+def _aware(value):
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+# Cron ---------------------------------------------------------------------------------------
+
+def take_lease(session: Session, payment: Payment) -> bool:
+    now = utcnow()
+    result = session.exec(  # type: ignore[call-overload]
+        update(Payment).where(Payment.id == payment.id,
+                              or_(Payment.lease_until.is_(None), Payment.lease_until < now))  # type: ignore[union-attr]
+        .values(lease_until=now + LEASE)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
+    """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order."""
+    report = SyncReport()
+    for payment_id in _candidates(session):
+        payment = session.get(Payment, payment_id)
+        if not take_lease(session, payment):
+            continue
+        report.checked += 1
+        try:
+            _sync_one(session, payment, gateway, report)
+        except (KlarnaError, ProviderError) as error:
+            session.rollback()
+            report.errors.append(f"payment {payment_id}: {error}")
+            _expire_locally_if_due(session, payment, report)
+    return report
+
+
+def _candidates(session: Session) -> list[int]:
+    live = (states.STARTED, states.AUTHORIZING, states.FAILED, states.AUTHORIZED, states.PENDING,
+            states.PART_CAPTURED)
+    rows = session.exec(select(Payment.id).where(Payment.provider == "klarna",
+                                                 Payment.state.in_(live))  # type: ignore[attr-defined]
+                        .order_by(Payment.id)).all()
+    session.commit()
+    return list(rows)
+
+
+def _sync_one(session: Session, payment: Payment, gateway: KlarnaGateway, report: SyncReport) -> None:
+    if payment.state in (states.STARTED, states.AUTHORIZING, states.FAILED):
+        _settle_open_session(session, payment, gateway, report)
+        return
+    if sync(session, payment, gateway):
+        report.changed += 1
+    _auto_extend(session, payment, gateway, report)
+
+
+def _settle_open_session(session: Session, payment: Payment, gateway: KlarnaGateway, report: SyncReport) -> None:
+    if payment.klarna_order_id:  # the order exists; only reading it was interrupted
+        result = finalise_known_order(session, payment, gateway)
+        report.finalised += int(result)
+        return
+    if utcnow() - _aware(payment.created_at) < STALE_START and payment.state != states.AUTHORIZING:
+        return
+    try:
+        result = finalise(session, payment, gateway, source="sync")
+    except KlarnaNotFound:  # Klarna forgot the session: it expired
+        _abandon(session, payment, "Klarna session expired")
+        report.abandoned += 1
+        return
+    if result.done:
+        report.finalised += 1
+    elif result.hpp_status in ("CANCELLED", "DISABLED") or _session_expired(payment):
+        _abandon(session, payment, f"Klarna session ended ({result.hpp_status or 'expired'})")
+        report.abandoned += 1
+
+
+def finalise_known_order(session: Session, payment: Payment, gateway: KlarnaGateway) -> bool:
+    from .klarna_checkout import _authorized
+
+    method = session.get(PaymentMethod, payment.method_id)
+    client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
+    session.commit()
+    om = client.get_order(payment.klarna_order_id)
+    return _authorized(session, payment, client, om).done
+
+
+def _session_expired(payment: Payment) -> bool:
+    return payment.session_expires_at is not None and _aware(payment.session_expires_at) < utcnow()
+
+
+def _abandon(session: Session, payment: Payment, reason: str) -> None:
+    payment.state = states.ABANDONED
+    add_payment_event(session, payment, "abandoned", reason, actor="sync")
+    order = session.get(Order, payment.order_id)
+    others = session.exec(select(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
+                                                Payment.state.not_in(states.FINAL))).all()  # type: ignore[attr-defined]
+    if order.status == "awaiting_payment" and not others:
+        order.status = "abandoned"
+        release_stock(session, order)
+        add_event(session, order, "abandoned", f"{reason}; stock released", actor="sync", payment_id=payment.id)
+    session.commit()
+
+
+def _expire_locally_if_due(session: Session, payment: Payment, report: SyncReport) -> None:
+    """Klarna unreachable and the reservation is past its expiry: it is unapproved all the same."""
+    if payment.state in (states.AUTHORIZED, states.PENDING) and payment.expires_at \
+            and _aware(payment.expires_at) < utcnow():
+        _state_changed(session, payment, states.EXPIRED, None, "sync")
+        session.commit()
+        report.expired += 1
+
+
+def _auto_extend(session: Session, payment: Payment, gateway: KlarnaGateway, report: SyncReport) -> None:
+    from .service import extend
+
+    method = session.get(PaymentMethod, payment.method_id)
+    order = session.get(Order, payment.order_id)
+    if not method.settings.get("auto_extend") or not states.can("extend", payment.state) \
+            or order.is_fully_shipped or not payment.expires_at \
+            or _aware(payment.expires_at) - utcnow() > AUTO_EXTEND_WITHIN:
+        return
+    extend(session, payment, gateway, actor="auto-extend")
+    report.extended += 1
