@@ -1,13 +1,15 @@
 """Money as integer minor units with the currency beside it; VAT arithmetic.
 
 Rates are hundredths of a percent (25.5 % = 2550). Prices include VAT.
-No floats anywhere: conversions go through Decimal and round half away from zero.
+No floats anywhere: exchange rates are Decimal, conversions use their exact value and
+round half away from zero.
 Standard library only, so every layer (models, payments, simulator tests) can use it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
 BASE_CURRENCY = "EUR"
@@ -52,23 +54,34 @@ def line_total(quantity: int, unit_price: int, discount: int = 0) -> int:
     return quantity * unit_price - discount
 
 
-def convert_from_base(amount: int, rate: Decimal, currency: str) -> int:
-    """Convert base-currency (EUR) minor units with `rate` units of `currency` per EUR."""
+def _exact_rate(rate: Decimal) -> tuple[int, int]:
+    """`rate` as an exact fraction (numerator, denominator); Decimal only, positive and finite."""
     if not isinstance(rate, Decimal):
         raise TypeError("exchange rates are Decimal, never float")
-    if rate <= 0:
+    if not rate.is_finite() or rate <= 0:
         raise ValueError("exchange rate must be positive")
-    scale = Decimal(10) ** (exponent(currency) - exponent(BASE_CURRENCY))
-    converted = (Decimal(amount) * rate * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return int(converted)
+    return rate.as_integer_ratio()
+
+
+def _rescale(numerator: int, denominator: int, shift: int) -> int:
+    """numerator / denominator · 10**shift, rounded to nearest (halves away from zero)."""
+    if shift >= 0:
+        return divide_rounded(numerator * 10**shift, denominator)
+    return divide_rounded(numerator, denominator * 10**-shift)
+
+
+# Conversions are exact integer arithmetic on the Decimal rate's value: no Decimal context
+# precision or rounding setting can change the result, and there is no double rounding.
+def convert_from_base(amount: int, rate: Decimal, currency: str) -> int:
+    """Convert base-currency (EUR) minor units with `rate` units of `currency` per EUR."""
+    numerator, denominator = _exact_rate(rate)
+    return _rescale(amount * numerator, denominator, exponent(currency) - exponent(BASE_CURRENCY))
 
 
 def convert_to_base(amount: int, rate: Decimal, currency: str) -> int:
     """The EUR equivalent (minor units) of `amount` in `currency` at `rate` per EUR."""
-    if rate <= 0:
-        raise ValueError("exchange rate must be positive")
-    scale = Decimal(10) ** (exponent(BASE_CURRENCY) - exponent(currency))
-    return int((Decimal(amount) / rate * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    numerator, denominator = _exact_rate(rate)
+    return _rescale(amount * denominator, numerator, exponent(BASE_CURRENCY) - exponent(currency))
 
 
 def to_decimal(amount: int, currency: str) -> Decimal:
@@ -76,16 +89,27 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-exponent(currency))
 
 
+_PLAIN_AMOUNT = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)")
+
+
 def parse_major(text: str, currency: str) -> int:
-    """Parse a user-typed amount in major units ("12,50" or "12.50") to minor units."""
+    """Parse a user-typed amount in major units ("12,50" or "12.50") to minor units.
+
+    Plain digits with at most one decimal separator, spaces allowed between digit groups.
+    Anything else ("1e3", "1_000", "NaN", "1.234,50") is junk and raises
+    decimal.InvalidOperation; more decimals than the currency has raise ValueError.
+    Parsed with integers only, so no Decimal context can round a long input.
+    """
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    value = Decimal(cleaned)  # raises decimal.InvalidOperation on junk
-    if not value.is_finite():
-        raise ValueError("not a finite amount")
-    minor = value.scaleb(exponent(currency))
-    if minor != minor.to_integral_value():
+    match = _PLAIN_AMOUNT.fullmatch(cleaned)
+    if not match or not (match[2] or match[3]):
+        raise InvalidOperation(f"not an amount: {text!r}")
+    sign, whole, fraction = match.groups()
+    places = exponent(currency)
+    if len(fraction.rstrip("0")) > places:
         raise ValueError("too many decimals")
-    return int(minor)
+    minor = int(whole or "0") * 10**places + int(fraction[:places].ljust(places, "0") or "0")
+    return -minor if sign == "-" else minor
 
 
 @dataclass(frozen=True)
