@@ -2,7 +2,7 @@
 import secrets
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
@@ -25,6 +25,19 @@ LINE_KINDS = ("physical", "digital", "shipping_fee", "surcharge", "discount", "g
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def vat_breakdown(lines: Iterable[Any]) -> list[tuple[int, int, int]]:
+    """(rate, gross, vat) per VAT rate, highest rate first, of lines with `tax_rate`, `total` and `tax`.
+
+    VAT is summed line by line, so a cart priced before the order shows the order's sums.
+    """
+    by_rate: dict[int, list[int]] = {}
+    for line in lines:
+        gross_vat = by_rate.setdefault(line.tax_rate, [0, 0])
+        gross_vat[0] += line.total
+        gross_vat[1] += line.tax
+    return [(rate, gross, vat) for rate, (gross, vat) in sorted(by_rate.items(), reverse=True)]
 
 
 class Cart(SQLModel, table=True):
@@ -100,12 +113,7 @@ class Order(SQLModel, table=True):
 
     def vat_breakdown(self) -> list[tuple[int, int, int]]:
         """(rate, gross, vat) per VAT rate, highest rate first."""
-        by_rate: dict[int, list[int]] = {}
-        for line in self.lines:
-            gross_vat = by_rate.setdefault(line.tax_rate, [0, 0])
-            gross_vat[0] += line.total
-            gross_vat[1] += line.tax
-        return [(rate, g, v) for rate, (g, v) in sorted(by_rate.items(), reverse=True)]
+        return vat_breakdown(self.lines)
 
     @property
     def goods_lines(self) -> list["OrderLine"]:

@@ -1,8 +1,45 @@
-from flask import redirect
+"""Catalogue pages: the version redirect, front page, category and product pages."""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, url_for
+
+from shop.db import db
+from shop.models import Product
 
 from . import bp
+from .catalog import default_version, product_by_slug, products
+from .context import shop_categories, shop_versions
+from .forms import QuantityForm
 
 
 @bp.get("/")
 def root():
-    return redirect("/fi/", code=302)
+    version = default_version(shop_versions(), current_app.config.get("DEFAULT_VERSION"))
+    if version is None:
+        abort(404)
+    return redirect(url_for("storefront.front", version_code=version.code), code=302)
+
+
+@bp.get("/<version_code>/")
+def front():
+    return render_template("storefront/catalog/front.html", categories=shop_categories(), products=products(db()))
+
+
+@bp.get("/<version_code>/c/<slug>")
+def category(slug: str):
+    found = next((item for item in shop_categories() if item.slug == slug), None)  # the header loaded them
+    if found is None:
+        abort(404)
+    return render_template("storefront/catalog/category.html", category=found, products=products(db(), found))
+
+
+@bp.get("/<version_code>/p/<slug>")
+def product(slug: str):
+    found = product_by_slug(db(), slug)
+    if found is None:
+        abort(404)
+    return render_product(found, QuantityForm(formdata=None))
+
+
+def render_product(found: Product, form: QuantityForm, status: int = 200) -> tuple[str, int]:
+    return render_template("storefront/catalog/product.html", product=found, form=form), status

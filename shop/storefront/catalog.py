@@ -1,0 +1,102 @@
+"""Storefront queries: shop versions, catalogue, shipping and payment methods.
+
+Every list loads what its page shows in a fixed number of queries, whatever the
+number of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import exists
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from shop.models import Category, Order, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion
+
+
+def active_versions(session: Session) -> list[ShopVersion]:
+    """The active shop versions with their VAT rates, in the merchant's order."""
+    return list(session.exec(
+        select(ShopVersion).where(ShopVersion.active)
+        .options(selectinload(ShopVersion.vat_rates))  # type: ignore[arg-type]
+        .order_by(ShopVersion.position, ShopVersion.id)
+    ))
+
+
+def default_version(versions: list[ShopVersion], fallback_code: str | None) -> ShopVersion | None:
+    """The version marked default, else the configured code, else the first one."""
+    for version in versions:
+        if version.is_default:
+            return version
+    for version in versions:
+        if version.code == fallback_code:
+            return version
+    return versions[0] if versions else None
+
+
+def categories(session: Session) -> list[Category]:
+    return list(session.exec(select(Category).order_by(Category.position, Category.name)))
+
+
+def products(session: Session, category: Category | None = None) -> list[Product]:
+    query = select(Product).where(Product.active)
+    if category is not None:
+        query = query.where(Product.category_id == category.id)
+    return list(session.exec(query.order_by(Product.category_id, Product.name, Product.id)))
+
+
+def product_by_slug(session: Session, slug: str) -> Product | None:
+    return session.exec(
+        select(Product).where(Product.slug == slug, Product.active)
+        .options(selectinload(Product.category))  # type: ignore[arg-type]
+    ).first()
+
+
+def active_product(session: Session, product_id: int) -> Product | None:
+    product = session.get(Product, product_id)
+    return product if product is not None and product.active else None
+
+
+def products_by_id(session: Session, ids: Iterable[int]) -> dict[int, Product]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {product.id: product for product in session.exec(select(Product).where(Product.id.in_(wanted)))}  # type: ignore[union-attr]
+
+
+def shipping_methods(session: Session) -> list[ShippingMethod]:
+    return list(session.exec(
+        select(ShippingMethod).where(ShippingMethod.active).order_by(ShippingMethod.position, ShippingMethod.id)
+    ))
+
+
+@dataclass(frozen=True)
+class OfferedPaymentMethod:
+    method: PaymentMethod
+    published: bool  # False: offered only for the merchant's test orders
+
+    @property
+    def id(self) -> int:
+        return self.method.id  # type: ignore[return-value]
+
+
+def offered_payment_methods(session: Session, version: ShopVersion, include_hidden: bool) -> list[OfferedPaymentMethod]:
+    """The payment methods a shopper may choose in `version`, in the merchant's order.
+
+    `include_hidden` adds the methods not published in this version (for a logged-in
+    merchant's test orders); they come back with `published=False`.
+    """
+    published = exists().where(
+        PaymentMethodVersion.method_id == PaymentMethod.id, PaymentMethodVersion.version_id == version.id,
+    )
+    query = select(PaymentMethod, published.label("published")).order_by(PaymentMethod.position, PaymentMethod.id)
+    if not include_hidden:
+        query = query.where(published)
+    return [OfferedPaymentMethod(method, bool(is_published)) for method, is_published in session.exec(query)]
+
+
+def order_by_token(session: Session, token: str) -> Order | None:
+    return session.exec(
+        select(Order).where(Order.token == token).options(selectinload(Order.lines))  # type: ignore[arg-type]
+    ).first()
