@@ -1,5 +1,6 @@
+"""The merchant's admin under /admin: login, orders, catalogue and settings."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import auth, catalog, common, orders, settings  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,112 @@
+"""Reading orders for the admin: the searchable list, and everything the order page shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from shop.models import ORDER_STATUSES, Order, Payment, PaymentMethod, Shipment, ShopVersion
+
+
+@dataclass(frozen=True)
+class OrderSearch:
+    query: str = ""
+    status: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "OrderSearch":
+        """Whatever is in the query string: unknown statuses and bad page numbers fall back quietly."""
+        status = args.get("status", "")
+        page = args.get("page", "")
+        return cls(
+            query=args.get("q", "").strip()[:100],
+            status=status if status in ORDER_STATUSES else "",
+            page=int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1,
+        )
+
+    def conditions(self) -> list:
+        conditions = []
+        if self.status:
+            conditions.append(Order.status == self.status)
+        if self.query:
+            text = self.query.lstrip("#")
+            full_name = Order.given_name + " " + Order.family_name
+            conditions.append(or_(*(column.icontains(text, autoescape=True)
+                                    for column in (Order.number, Order.email, full_name))))
+        return conditions
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """Query-string arguments for a link to this search (another page, say)."""
+        values = {"q": self.query, "status": self.status, "page": self.page, **changes}
+        return {key: value for key, value in values.items() if value and not (key == "page" and value == 1)}
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order: Order
+    version: ShopVersion
+    payment: Payment | None  # the latest payment transaction
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    rows: list[OrderRow]
+    total: int
+    page: int
+    pages: int
+
+
+def search_orders(session: Session, search: OrderSearch, per_page: int) -> OrderPage:
+    """One page of orders, newest first, in a fixed number of queries however long the page."""
+    conditions = search.conditions()
+    total = session.exec(select(func.count()).select_from(Order).where(*conditions)).one()
+    pages = max(ceil(total / per_page), 1)
+    page = min(search.page, pages)
+    orders = session.exec(
+        select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
+        .offset((page - 1) * per_page).limit(per_page).options(selectinload(Order.lines))
+    ).all()
+    versions = all_versions(session)
+    payments = latest_payments(session, [order.id for order in orders])
+    rows = [OrderRow(order, versions[order.version_id], payments.get(order.id)) for order in orders]
+    return OrderPage(rows=rows, total=total, page=page, pages=pages)
+
+
+def all_versions(session: Session) -> dict[int, ShopVersion]:
+    return {version.id: version for version in session.exec(select(ShopVersion).order_by(ShopVersion.position))}
+
+
+def latest_payments(session: Session, order_ids: list[int]) -> dict[int, Payment]:
+    if not order_ids:
+        return {}
+    latest = select(func.max(Payment.id)).where(Payment.order_id.in_(order_ids)).group_by(Payment.order_id)
+    return {payment.order_id: payment for payment in session.exec(select(Payment).where(Payment.id.in_(latest)))}
+
+
+def order_for_update(session: Session, number: str) -> Order | None:
+    """The order, re-read under a row lock (PostgreSQL), so two shipments cannot both count the same units."""
+    statement = (select(Order).where(Order.number == number).with_for_update()
+                 .options(selectinload(Order.lines)).execution_options(populate_existing=True))
+    return session.exec(statement).first()
+
+
+def order_page_data(session: Session, order: Order) -> dict:
+    payments = session.exec(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)).all()
+    method_ids = ({payment.method_id for payment in payments} | {order.payment_method_id}) - {None}
+    methods = session.exec(select(PaymentMethod).where(PaymentMethod.id.in_(method_ids))).all()
+    shipments = session.exec(
+        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
+        .options(selectinload(Shipment.lines))
+    ).all()
+    return {
+        "order": order,
+        "version": session.get(ShopVersion, order.version_id),
+        "payments": payments,
+        "payment_methods": {method.id: method for method in methods},
+        "shipments": shipments,
+        "lines_by_id": {line.id: line for line in order.lines},
+    }
