@@ -71,11 +71,15 @@ def client(app):
 
 @pytest.fixture
 def session(app):
-    """A database session inside an app context, for arranging and asserting."""
-    from shop.db import db
+    """A database session of the test's own, for arranging and asserting.
 
-    with app.app_context():
-        yield db()
+    It lives outside any app context, so requests made by the test client get their own
+    `g`, database session, logged-in user and locale, exactly as in production.
+    """
+    from sqlmodel import Session
+
+    with Session(app.extensions["shop_engine"], expire_on_commit=False) as own:
+        yield own
 
 
 def csrf_token(html: str) -> str:
