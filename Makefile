@@ -18,12 +18,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed translations
 
+# Compiles the catalogs in shop/translations (none yet: nothing to do).
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d shop/translations
+	@if compgen -G "shop/translations/*/LC_MESSAGES/messages.po" >/dev/null; then \
+	  $(VENV)/bin/pybabel -q compile -d shop/translations; fi
 
 extract-messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -N -i shop/translations/messages.pot -d shop/translations
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -N -i shop/translations/messages.pot -d shop/translations
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

@@ -7,6 +7,8 @@ logging.basicConfig(
     format="%(asctime)s %(levelname)s %(name)s: %(message)s",
 )
 
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
 from shop import create_app  # noqa: E402
 
 app = create_app()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -135,9 +136,11 @@ def _register_health(app: Flask) -> None:
 
 
 def _running_command_without_db() -> bool:
+    """`flask --app wsgi init-db` builds the app before click knows the command: look at argv too."""
     context = click.get_current_context(silent=True)
     while context is not None:
         if context.info_name in COMMANDS_WITHOUT_MIGRATED_DB:
             return True
         context = context.parent
-    return False
+    program = Path(sys.argv[0]).name if sys.argv else ""
+    return program.startswith("flask") and any(arg in COMMANDS_WITHOUT_MIGRATED_DB for arg in sys.argv[1:])

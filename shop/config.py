@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
 }
 
 # Read from the environment as SHOP_<NAME>; booleans and numbers are parsed.
