@@ -108,7 +108,9 @@ def _mount_simulator(app: Flask, http) -> None:
     public_url = (app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
     callbacks = requests.Session()  # the simulator's callbacks reach this app in process too
     callbacks.mount(public_url + "/", SimulatorAdapter(app))
-    sender = app.config.get("SIMULATOR_CALLBACK_SENDER") or ThreadedSender(session=callbacks, delay=1.0)
+    sender = app.config.get("SIMULATOR_CALLBACK_SENDER")
+    if sender is None:
+        sender = ThreadedSender(session=callbacks, delay=1.0)
     simulator = create_simulator({
         "SIMULATOR_ACCOUNTS": {app.config["SIMULATOR_USERNAME"]: app.config["SIMULATOR_SECRET"]},
         "SIMULATOR_PUBLIC_URL": public_url + "/_klarna",

@@ -5,6 +5,7 @@ import json
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlmodel import select
 
 from . import db as database
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or migrate the database to the current schema."""
     database.upgrade(current_app)
@@ -26,6 +28,7 @@ def init_db() -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--admin-email", default="admin@example.com", show_default=True)
 @click.option("--admin-password", default="admin-demo-password", show_default=True)
 def demo_data(admin_email: str, admin_password: str) -> None:
@@ -38,6 +41,7 @@ def demo_data(admin_email: str, admin_password: str) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--locale", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
@@ -58,9 +62,7 @@ def create_admin(email: str, password: str, locale: str) -> None:
     click.echo(f"Admin {email} ready.")
 
 
-@click.group("orders")
-def orders() -> None:
-    """Inspect orders."""
+orders = AppGroup("orders", help="Inspect orders.")
 
 
 @orders.command("show")
@@ -84,9 +86,7 @@ def show_order(number: str, as_json: bool) -> None:
         click.echo(f"  payment {payment['id']} {payment['provider']} {payment['state']} {payment['amount']}")
 
 
-@click.group("klarna")
-def klarna() -> None:
-    """Klarna payments."""
+klarna = AppGroup("klarna", help="Klarna payments.")
 
 
 @klarna.command("sync")

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from sqlalchemy import update
 from sqlmodel import Session
 
-from shop.klarna import KlarnaClient, KlarnaConnectionError, KlarnaError, KlarnaServerError
+from shop.klarna import KlarnaClient, KlarnaError
 from shop.models import Payment, PaymentEvent, PaymentMethod
 
 from .common import ProviderError, add_payment_event, idempotency_key
@@ -98,19 +98,15 @@ def execute(session: Session, payment: Payment, event: PaymentEvent, gateway: Kl
     try:
         result = operation.call(client, payment.klarna_order_id, event.data.get("body") or {}, event.idempotency_key)
     except KlarnaError as error:
-        _failed(session, payment, event, ProviderError.from_klarna(error), unknown=_is_unknown(error))
+        _failed(session, payment, event, ProviderError.from_klarna(error))
     return Outcome(event, result)
 
 
-def _is_unknown(error: KlarnaError) -> bool:
-    """Did Klarna perhaps do it? Then only a retry with the same key may resolve it."""
-    return isinstance(error, (KlarnaConnectionError, KlarnaServerError))
-
-
-def _failed(session: Session, payment: Payment, event: PaymentEvent, error: ProviderError, *, unknown: bool):
+def _failed(session: Session, payment: Payment, event: PaymentEvent, error: ProviderError):
+    """Klarna perhaps did it (no answer, 5xx): keep the claim, only a retry with the same key may
+    resolve it. A definitive refusal releases the claim."""
     name = event.data["operation"]
-    if unknown:
-        error = ProviderError(error.message, error.correlation_id, error.error_code, outcome_unknown=True)
+    if error.outcome_unknown:
         add_payment_event(session, payment, f"{name}_unknown", error=error, request_event_id=event.id,
                           actor=event.actor)
     else:

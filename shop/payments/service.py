@@ -1,24 +1,28 @@
 """What the merchant does to a Klarna payment, as calls of the order page, shipping and cron."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
-from shop.models import Order, Payment, PaymentEvent, Shipment
-from shop.money import BASE_CURRENCY, convert_to_base
+from shop.models import Order, Payment, PaymentEvent, Shipment, utcnow
 from shop.orders import add_event
 
 from . import states
-from .common import ProviderError, add_payment_event, order_items
+from .common import ProviderError, add_payment_event, as_utc, note_capture_on_order, order_items, parse_time
 from .gateway import KlarnaGateway
 from .ledger import CAPTURE_KINDS, recompute, totals_of
 from .operations import NotAllowed, claim, execute, pending_request, release_claim
 from .order_lines import portion, remaining_quantities
 
+log = logging.getLogger(__name__)
+
 FEE_KINDS = ("shipping_fee", "surcharge")
-INSTALMENT_OPTIONS = {"INVOICE", "FIXED_AMOUNT", "ACCOUNT", "PAY_LATER_IN_PARTS", "PAY_IN_X", "BASE_ACCOUNT"}
+# Klarna replays an idempotency key for 24 hours (API.md §0.5); later the same key would act again.
+REPLAY_WINDOW = timedelta(hours=23)
 
 
 def klarna_payments(session: Session, order: Order) -> list[Payment]:
@@ -35,7 +39,8 @@ def active_payment(session: Session, order: Order) -> Payment | None:
 def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: str, body: dict[str, Any], *,
             actor: str, amount: int | None = None, message: str = "") -> PaymentEvent:
     """Run one Klarna write for the payment; returns the outcome event."""
-    if not states.can(name if name != "update_authorization" else "update_amount", payment.state):
+    if not states.can(name if name != "update_authorization" else "update_amount", payment.state) \
+            or not payment.klarna_order_id:
         raise NotAllowed(f"{name} is not possible while the payment is {payment.state}")
     event = claim(session, payment, name, body, actor=actor, amount=amount, message=message)
     return _finish(session, payment, event, gateway)
@@ -51,9 +56,20 @@ def _finish(session: Session, payment: Payment, event: PaymentEvent, gateway: Kl
 
 
 def resolve_pending(session: Session, payment: Payment, gateway: KlarnaGateway) -> PaymentEvent | None:
-    """Retry an unfinished write with its original idempotency key (Klarna replays it)."""
+    """Retry an unfinished write with its original idempotency key (Klarna replays it).
+
+    Past Klarna's replay window the same key could act twice, so the request is given up
+    instead and the sync records whatever Klarna did as a change made elsewhere.
+    """
     event = pending_request(session, payment)
     if event is None:
+        return None
+    if utcnow() - as_utc(event.created_at) > REPLAY_WINDOW:
+        add_payment_event(session, payment, f"{event.data['operation']}_unresolved",
+                          "No answer within Klarna's replay window; Klarna's order shows what happened",
+                          request_event_id=event.id, actor="sync")
+        release_claim(session, payment, event)
+        session.commit()
         return None
     add_payment_event(session, payment, "retried", f"Retrying {event.data['operation']} with the same key",
                       request_event_id=event.id, idempotency_key=event.idempotency_key)
@@ -76,20 +92,8 @@ def _captured(session, payment, event, created, gateway) -> PaymentEvent:
     session.flush()
     totals = recompute(session, payment)
     payment.state = states.CAPTURED if totals.captured >= payment.amount else states.PART_CAPTURED
-    _note_capture_on_order(session, payment, event.amount, event.actor)
+    note_capture_on_order(session, payment, event.amount, event.actor, "Klarna payment activated")
     return outcome
-
-
-def _note_capture_on_order(session: Session, payment: Payment, amount: int, actor: str) -> None:
-    order = session.get(Order, payment.order_id)
-    data: dict[str, Any] = {"payment_id": payment.id, "amount": amount, "currency": payment.currency}
-    if payment.currency != BASE_CURRENCY:
-        data["exchange_rate"] = str(order.exchange_rate)
-        data["eur_equivalent"] = convert_to_base(amount, order.exchange_rate, payment.currency)
-    add_event(session, order, "payment_captured", "Klarna payment activated", actor=actor, **data)
-    if (payment.payment_option or "").upper() in INSTALMENT_OPTIONS:
-        add_event(session, order, "payment_instructions", "Klarna now sends the customer payment instructions",
-                  actor=actor, payment_id=payment.id)
 
 
 def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
@@ -98,14 +102,17 @@ def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
 
 
 def _extended(session, payment, event, _result, gateway) -> PaymentEvent:
+    """Klarna sets the new date (its authorization period from today); read it back."""
     from .sync import read_order
 
-    om = read_order(session, payment, gateway)
-    from .klarna_checkout import parse_time
-
-    payment.expires_at = parse_time(om.get("expires_at"))
-    return _outcome(session, payment, event, "extended", "Expiry date extended",
-                    data={"expires_at": om.get("expires_at")})
+    try:
+        expires_at = read_order(session, payment, gateway).get("expires_at")
+    except ProviderError as error:  # extended all the same; the next sync reads the date
+        log.warning("payment %s extended, but the new expiry could not be read: %s", payment.id, error)
+        expires_at = None
+    if expires_at:
+        payment.expires_at = parse_time(expires_at)
+    return _outcome(session, payment, event, "extended", "Expiry date extended", data={"expires_at": expires_at})
 
 
 def _cancelled(session, payment, event, _result, gateway) -> PaymentEvent:

@@ -23,6 +23,7 @@ AWAITING = "awaiting"  # manual methods: waiting for the bank transfer
 
 UNAPPROVED = {CANCELLED, EXPIRED, REJECTED}
 OPEN = {STARTED, AUTHORIZING}
+CONFIRMED_STATES = (AUTHORIZED, PENDING, PART_CAPTURED, CAPTURED, CLOSED)  # the shopper has paid
 FINAL = {CANCELLED, EXPIRED, REJECTED, CLOSED, FAILED, ABANDONED}
 
 LABELS = {
@@ -55,7 +56,7 @@ FROM_KLARNA = {
 ACTIONS = {
     "capture": {AUTHORIZED, PART_CAPTURED},
     "extend": {AUTHORIZED, PART_CAPTURED},
-    "cancel": {AUTHORIZED},
+    "cancel": {AUTHORIZED, PENDING},  # Klarna cancels any uncaptured order, under review or not
     "release": {PART_CAPTURED},
     "refund": {PART_CAPTURED, CAPTURED, CLOSED},
     "resend": {PART_CAPTURED, CAPTURED, CLOSED},
@@ -98,10 +99,11 @@ def label(state: str, captured: int = 0, refunded: int = 0) -> str:
     return str(LABELS.get(state, state))
 
 
-def from_klarna(status: str, fraud_status: str | None) -> str:
+def from_klarna(status: str, fraud_status: str | None, current: str = AUTHORIZED) -> str:
+    """Our state for Klarna's order status; a status Klarna adds later keeps `current`."""
     if fraud_status == "REJECTED":
         return REJECTED
-    state = FROM_KLARNA.get(status, AUTHORIZED)
+    state = FROM_KLARNA.get(status, current)
     if state == AUTHORIZED and fraud_status == "PENDING":
         return PENDING
     return state

@@ -2,7 +2,7 @@
 
 It runs on "Check payment status", before every action, on callbacks and from cron
 (`flask --app wsgi klarna sync`). A lease (conditional UPDATE) keeps two cron machines
-from syncing the same payment at once.
+from syncing the same payment at once; it is given back as soon as the payment is done.
 """
 from __future__ import annotations
 
@@ -13,21 +13,24 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from shop.klarna import KlarnaError, KlarnaNotFound
+from shop.klarna import KlarnaError
 from shop.models import Order, Payment, PaymentEvent, PaymentMethod, utcnow
 from shop.orders import add_event, release_stock
 
 from . import states
-from .common import ProviderError, add_payment_event
+from .common import ProviderError, add_payment_event, as_utc, note_capture_on_order, parse_time
+from .finalise import SESSION_GONE, STALE_CLAIM, finalise
 from .gateway import KlarnaGateway
-from .klarna_checkout import finalise, parse_time
 from .ledger import CAPTURE_KINDS, REFUND_KINDS, known_provider_ids, recompute
+from .operations import NotAllowed, OperationInProgress
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 STALE_START = timedelta(minutes=15)  # a started session this old is checked by the cron sync
 AUTO_EXTEND_WITHIN = timedelta(days=3)
+ABANDON_WITHOUT_SESSION = timedelta(hours=48)  # a start that never reached Klarna, as long as a session lives
+SESSION_ENDED = ("CANCELLED", "DISABLED", SESSION_GONE)
 
 
 @dataclass
@@ -42,14 +45,21 @@ class SyncReport:
 
 
 def read_order(session: Session, payment: Payment, gateway: KlarnaGateway) -> dict:
+    """GET the Klarna order; raises ProviderError when Klarna cannot answer."""
     method = session.get(PaymentMethod, payment.method_id)
     client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
     session.commit()
-    return client.get_order(payment.klarna_order_id)
+    try:
+        return client.get_order(payment.klarna_order_id)
+    except KlarnaError as error:
+        raise ProviderError.from_klarna(error) from None
 
 
 def sync(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str = "sync") -> list[PaymentEvent]:
-    """Read the Klarna order and record an event for every difference. Returns those events."""
+    """Read the Klarna order and record an event for every difference. Returns those events.
+
+    Raises ProviderError when Klarna cannot be read.
+    """
     if not payment.klarna_order_id:
         return []
     if payment.pending_event_id is not None:
@@ -73,18 +83,21 @@ def _try_resolve(session: Session, payment: Payment, gateway: KlarnaGateway) -> 
 
 
 def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[PaymentEvent]:
+    # While a write is unresolved, a capture or status change at Klarna may be its own doing:
+    # it is recorded when the request resolves, never twice.
+    settled = payment.pending_event_id is None
     events = []
-    events += _new_money(session, payment, om.get("captures") or [], "capture_id", "captured_amount",
-                         CAPTURE_KINDS, "captured_elsewhere", "Captured outside the shop", actor)
-    events += _new_money(session, payment, om.get("refunds") or [], "refund_id", "refunded_amount",
-                         REFUND_KINDS, "refunded_elsewhere", "Refunded outside the shop", actor)
+    if settled:
+        events += _new_captures(session, payment, om, actor)
+        events += _new_money(session, payment, om.get("refunds") or [], "refund_id", "refunded_amount",
+                             REFUND_KINDS, "refunded_elsewhere", "Refunded outside the shop", actor)
     if om.get("order_amount") is not None and om["order_amount"] != payment.amount:
         events.append(add_payment_event(session, payment, "amount_changed", "Order amount changed at Klarna",
                                         amount=om["order_amount"], actor=actor,
                                         data={"from": payment.amount, "to": om["order_amount"]}))
         payment.amount = om["order_amount"]
     expires_at = parse_time(om.get("expires_at"))
-    if expires_at and expires_at != _aware(payment.expires_at):
+    if expires_at and expires_at != as_utc(payment.expires_at):
         events.append(add_payment_event(session, payment, "expiry_changed", "Expiry date changed at Klarna",
                                         actor=actor, data={"expires_at": om.get("expires_at")}))
         payment.expires_at = expires_at
@@ -93,9 +106,17 @@ def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[Paym
                                         f"Klarna fraud status: {om['fraud_status']}", actor=actor,
                                         data={"from": payment.fraud_status, "to": om["fraud_status"]}))
         payment.fraud_status = om["fraud_status"]
-    new_state = states.from_klarna(om.get("status", ""), payment.fraud_status)
-    if new_state != payment.state:
-        events.append(_state_changed(session, payment, new_state, om.get("status"), actor))
+    new_state = states.from_klarna(om.get("status", ""), payment.fraud_status, payment.state)
+    if settled and new_state != payment.state:
+        events.append(_state_changed(session, payment, new_state, f"Klarna status {om.get('status')}", actor))
+    return events
+
+
+def _new_captures(session: Session, payment: Payment, om: dict, actor: str) -> list[PaymentEvent]:
+    events = _new_money(session, payment, om.get("captures") or [], "capture_id", "captured_amount",
+                        CAPTURE_KINDS, "captured_elsewhere", "Captured outside the shop", actor)
+    for event in events:
+        note_capture_on_order(session, payment, event.amount, actor, "Klarna payment activated outside the shop")
     return events
 
 
@@ -108,22 +129,15 @@ def _new_money(session, payment, items, id_key, amount_key, kinds, kind, message
     ]
 
 
-def _state_changed(session: Session, payment: Payment, new_state: str, klarna_status: str | None,
-                   actor: str) -> PaymentEvent:
+def _state_changed(session: Session, payment: Payment, new_state: str, why: str, actor: str) -> PaymentEvent:
     old = payment.state
     payment.state = new_state
-    message = f"Klarna status {klarna_status}: {states.label(new_state)}"
+    message = f"{why}: {states.label(new_state)}"
     order = session.get(Order, payment.order_id)
     add_event(session, order, "payment_status_changed", message, actor=actor, payment_id=payment.id,
               **{"from": old, "to": new_state})
     return add_payment_event(session, payment, "status_changed", message, actor=actor,
-                             data={"from": old, "to": new_state, "klarna_status": klarna_status})
-
-
-def _aware(value):
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+                             data={"from": old, "to": new_state})
 
 
 # Cron ---------------------------------------------------------------------------------------
@@ -139,20 +153,30 @@ def take_lease(session: Session, payment: Payment) -> bool:
     return result.rowcount == 1
 
 
+def release_lease(session: Session, payment: Payment) -> None:
+    session.exec(update(Payment).where(Payment.id == payment.id).values(lease_until=None))  # type: ignore[call-overload]
+    session.commit()
+
+
 def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
     """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order."""
     report = SyncReport()
     for payment_id in _candidates(session):
         payment = session.get(Payment, payment_id)
-        if not take_lease(session, payment):
+        if payment is None or not take_lease(session, payment):
             continue
         report.checked += 1
         try:
             _sync_one(session, payment, gateway, report)
-        except (KlarnaError, ProviderError) as error:
+        except (KlarnaError, ProviderError) as error:  # Klarna unreachable or refusing
             session.rollback()
             report.errors.append(f"payment {payment_id}: {error}")
             _expire_locally_if_due(session, payment, report)
+        except (OperationInProgress, NotAllowed) as error:
+            session.rollback()
+            report.errors.append(f"payment {payment_id}: {error}")
+        finally:
+            release_lease(session, payment)
     return report
 
 
@@ -176,37 +200,33 @@ def _sync_one(session: Session, payment: Payment, gateway: KlarnaGateway, report
 
 
 def _settle_open_session(session: Session, payment: Payment, gateway: KlarnaGateway, report: SyncReport) -> None:
-    if payment.klarna_order_id:  # the order exists; only reading it was interrupted
-        result = finalise_known_order(session, payment, gateway)
-        report.finalised += int(result)
-        return
-    if utcnow() - _aware(payment.created_at) < STALE_START and payment.state != states.AUTHORIZING:
-        return
-    try:
-        result = finalise(session, payment, gateway, source="sync")
-    except KlarnaNotFound:  # Klarna forgot the session: it expired
-        _abandon(session, payment, "Klarna session expired")
-        report.abandoned += 1
-        return
+    if payment.state == states.AUTHORIZING:
+        if not _older_than(payment.updated_at, STALE_CLAIM):
+            return  # someone is finalising it right now
+    elif not _older_than(payment.created_at, STALE_START):
+        return  # the shopper may still be on Klarna's page
+    result = finalise(session, payment, gateway, source="sync", takeover=True)
     if result.done:
         report.finalised += 1
-    elif result.hpp_status in ("CANCELLED", "DISABLED") or _session_expired(payment):
+    elif payment.state in (states.STARTED, states.FAILED) and (
+            result.hpp_status in SESSION_ENDED or _session_expired(payment)):
         _abandon(session, payment, f"Klarna session ended ({result.hpp_status or 'expired'})")
         report.abandoned += 1
 
 
 def finalise_known_order(session: Session, payment: Payment, gateway: KlarnaGateway) -> bool:
-    from .klarna_checkout import _authorized
+    """Finish a payment whose Klarna order exists but was not read to the end."""
+    return finalise(session, payment, gateway, source="sync", takeover=True).done
 
-    method = session.get(PaymentMethod, payment.method_id)
-    client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
-    session.commit()
-    om = client.get_order(payment.klarna_order_id)
-    return _authorized(session, payment, client, om).done
+
+def _older_than(moment, age: timedelta) -> bool:
+    return moment is None or utcnow() - as_utc(moment) >= age
 
 
 def _session_expired(payment: Payment) -> bool:
-    return payment.session_expires_at is not None and _aware(payment.session_expires_at) < utcnow()
+    if payment.session_expires_at is None:
+        return _older_than(payment.created_at, ABANDON_WITHOUT_SESSION)
+    return as_utc(payment.session_expires_at) < utcnow()
 
 
 def _abandon(session: Session, payment: Payment, reason: str) -> None:
@@ -225,8 +245,9 @@ def _abandon(session: Session, payment: Payment, reason: str) -> None:
 def _expire_locally_if_due(session: Session, payment: Payment, report: SyncReport) -> None:
     """Klarna unreachable and the reservation is past its expiry: it is unapproved all the same."""
     if payment.state in (states.AUTHORIZED, states.PENDING) and payment.expires_at \
-            and _aware(payment.expires_at) < utcnow():
-        _state_changed(session, payment, states.EXPIRED, None, "sync")
+            and as_utc(payment.expires_at) < utcnow():
+        _state_changed(session, payment, states.EXPIRED, "Past the expiry date and Klarna could not be reached",
+                       "sync")
         session.commit()
         report.expired += 1
 
@@ -237,8 +258,8 @@ def _auto_extend(session: Session, payment: Payment, gateway: KlarnaGateway, rep
     method = session.get(PaymentMethod, payment.method_id)
     order = session.get(Order, payment.order_id)
     if not method.settings.get("auto_extend") or not states.can("extend", payment.state) \
-            or order.is_fully_shipped or not payment.expires_at \
-            or _aware(payment.expires_at) - utcnow() > AUTO_EXTEND_WITHIN:
+            or payment.pending_event_id is not None or order.is_fully_shipped or not payment.expires_at \
+            or as_utc(payment.expires_at) - utcnow() > AUTO_EXTEND_WITHIN:
         return
     extend(session, payment, gateway, actor="auto-extend")
     report.extended += 1

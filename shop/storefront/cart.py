@@ -19,9 +19,10 @@ from . import bp
 from .carts import (
     QuantityError, add_to_cart, current_cart, find_item, price_cart, remove_item, set_quantity,
 )
-from .catalog import active_product
+from .catalog import active_product, offered_payment_methods
 from .context import current_version
 from .forms import QuantityForm
+from .pending import pending_order
 from .views import render_product
 
 CART_PAGE = "storefront/cart/page.html"
@@ -35,9 +36,19 @@ def cart_context(**extra: Any) -> dict[str, Any]:
             "line_errors": {}, "typed": {}, **extra}
 
 
+def pending_context() -> dict[str, Any]:
+    """The order waiting for payment, with the methods it may be paid with now."""
+    from flask_login import current_user
+
+    order = pending_order(db())
+    methods = offered_payment_methods(db(), current_version(), include_hidden=current_user.is_authenticated) \
+        if order else []
+    return {"pending_order": order, "retry_methods": methods}
+
+
 @bp.get("/<version_code>/cart")
 def cart_page():
-    return render_template(CART_PAGE, **cart_context())
+    return render_template(CART_PAGE, **cart_context(), **pending_context())
 
 
 @bp.post("/<version_code>/cart/add/<int:product_id>")

@@ -12,6 +12,7 @@ from sqlalchemy import exists
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
+from shop.payments import markets
 from shop.models import Category, Order, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion
 
 
@@ -93,7 +94,15 @@ def offered_payment_methods(session: Session, version: ShopVersion, include_hidd
     query = select(PaymentMethod, published.label("published")).order_by(PaymentMethod.position, PaymentMethod.id)
     if not include_hidden:
         query = query.where(published)
-    return [OfferedPaymentMethod(method, bool(is_published)) for method, is_published in session.exec(query)]
+    return [OfferedPaymentMethod(method, bool(is_published)) for method, is_published in session.exec(query)
+            if available_in(method, version)]
+
+
+def available_in(method: PaymentMethod, version: ShopVersion) -> bool:
+    """Klarna only where the version's country, currency and locale are a Klarna market."""
+    if method.provider != "klarna":
+        return True
+    return markets.supports(version.country, version.currency, version.locale)
 
 
 def order_by_token(session: Session, token: str) -> Order | None:

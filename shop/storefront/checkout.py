@@ -15,10 +15,11 @@ from typing import Any, Callable, Union
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from shop.db import db
-from shop.models import Cart, Order, PaymentMethod, ShippingMethod, ShopVersion
+from shop.models import Cart, Order, Payment, PaymentMethod, ShippingMethod, ShopVersion
+from shop.payments.states import CONFIRMED_STATES
 from shop.models.orders import vat_breakdown
 from shop.orders import Customer, OutOfStock, add_event, place_order
 from shop.pricing import shipping_price
@@ -31,6 +32,7 @@ from .carts import (
 from .catalog import OfferedPaymentMethod, offered_payment_methods, order_by_token, shipping_methods
 from .context import current_version
 from .forms import CheckoutForm
+from .pending import cancel_replaced_order
 
 PaymentStarter = Callable[[Session, Order, PaymentMethod], Union[Response, str]]
 PAYMENT_STARTERS: dict[str, PaymentStarter] = {}
@@ -121,6 +123,7 @@ def _place(form: CheckoutForm, shipping: list[ShippingMethod], offered: list[Off
     session, version = db(), current_version()
     method = _chosen(offered, form.payment_method.data).method
     customer = Customer(**{name: form[name].data or "" for name in CUSTOMER_FIELDS})
+    cancel_replaced_order(session)
     try:
         order = place_order(session, cart=current_cart(session, version), version=version, customer=customer,
                             shipping=_chosen(shipping, form.shipping_method.data), payment_method=method)
@@ -154,13 +157,21 @@ def checkout_summary():
     return render_template(SUMMARY, summary=_summary(chosen))
 
 
+def confirmed_klarna_payment(session: Session, order: Order) -> Payment | None:
+    return session.exec(select(Payment).where(
+        Payment.order_id == order.id, Payment.provider == "klarna",
+        Payment.state.in_(CONFIRMED_STATES),  # type: ignore[attr-defined]
+    ).order_by(Payment.id.desc())).first()  # type: ignore[union-attr]
+
+
 @bp.get("/<version_code>/order/<token>")
 def confirmation(token: str):
     order = order_by_token(db(), token)
     if order is None or order.version_id != current_version().id:
         abort(404)
     method = db().get(PaymentMethod, order.payment_method_id) if order.payment_method_id else None
-    response = Response(render_template("storefront/checkout/confirmation.html", order=order, payment_method=method))
+    response = Response(render_template("storefront/checkout/confirmation.html", order=order, payment_method=method,
+                                        klarna_payment=confirmed_klarna_payment(db(), order)))
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL's token is the key to this page
     response.headers["Cache-Control"] = "private, no-store"
     return response

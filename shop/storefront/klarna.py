@@ -1,0 +1,208 @@
+"""The shopper's side of Klarna's hosted payment page: start, returns, status callback, retry.
+
+Nothing the browser brings is trusted: every handler finds the order by its unguessable
+token and asks Klarna (through shop.payments) what really happened.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from shop import csrf
+from shop.db import db
+from shop.klarna_errors import KLARNA_ERRORS
+from shop.models import Order, Payment, PaymentMethod
+from shop.orders import add_event
+from shop.payments import klarna_checkout, states
+from shop.payments.common import ProviderError
+from shop.payments.gateway import current_gateway
+from shop.payments.options import option_label
+from shop.web import is_htmx
+
+from . import bp
+from .carts import forget_cart
+from .checkout import PAYMENT_STARTERS
+from .context import current_version
+from .pending import forget_pending_order, remember_pending_order
+
+log = logging.getLogger(__name__)
+RETURN_MESSAGES = {
+    "cancel": lambda: _("You cancelled the payment at Klarna. Your cart is still here: "
+                        "try Klarna again or choose another payment method."),
+    "back": lambda: _("You came back from Klarna before paying. Your cart is still here: "
+                      "try Klarna again or choose another payment method."),
+    "failure": lambda: _("Klarna could not approve the payment. Nothing was charged. "
+                         "You can try again with another Klarna option or choose another payment method."),
+    "error": lambda: _("Something went wrong at Klarna. Nothing was charged. Please try again."),
+}
+
+
+@bp.app_template_global("klarna_option")
+def klarna_option(option_type: str | None, description: str | None = None) -> str:
+    return option_label(option_type, description)
+
+
+def merchant_urls(order: Order):
+    """Absolute merchant URLs carrying the order's token, for one payment attempt."""
+    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    code = current_version().code
+
+    def urls_for(payment: Payment) -> dict[str, str]:
+        def url(endpoint: str, **values) -> str:
+            return base + url_for(endpoint, version_code=code, token=order.token, payment_id=payment.id, **values)
+
+        urls = {kind: url("storefront.klarna_return", kind=kind) for kind in RETURN_MESSAGES}
+        urls["success"] = url("storefront.klarna_return", kind="success")
+        urls["status_update"] = url("storefront.klarna_status_update")
+        urls["notification"] = url("storefront.klarna_notification")
+        return urls
+
+    return urls_for
+
+
+def start_klarna_payment(session: Session, order: Order, method: PaymentMethod) -> str:
+    """Placed order -> Klarna session -> the hosted page. A failure keeps the order and the cart."""
+    session.commit()
+    remember_pending_order(order)
+    try:
+        return klarna_checkout.start(session, order, method, current_gateway(), merchant_urls(order))
+    except klarna_checkout.CheckoutFailed as failed:
+        flash(_klarna_message(failed.error), "error")
+        return url_for("storefront.cart_page")
+
+
+PAYMENT_STARTERS["klarna"] = start_klarna_payment
+
+
+def _klarna_message(error: ProviderError) -> str:
+    text = _("Klarna could not start the payment right now. Your order is saved and nothing was charged; "
+             "please try again in a moment or choose another payment method.")
+    if error.correlation_id:
+        text += " " + _("(Klarna reference: %(id)s)", id=error.correlation_id)
+    return text
+
+
+def _order_and_payment(token: str, payment_id: int) -> tuple[Order, Payment]:
+    session = db()
+    order = session.exec(select(Order).where(Order.token == token)).first()
+    payment = session.get(Payment, payment_id)
+    if order is None or payment is None or payment.order_id != order.id or order.version_id != current_version().id:
+        abort(404)
+    return order, payment
+
+
+@bp.get("/<version_code>/klarna/<token>/<int:payment_id>/<any(success, cancel, back, failure, error):kind>")
+def klarna_return(token: str, payment_id: int, kind: str):
+    order, payment = _order_and_payment(token, payment_id)
+    try:
+        result = klarna_checkout.finalise(db(), payment, current_gateway(), source=f"return:{kind}")
+    except KLARNA_ERRORS as error:
+        log.warning("reading Klarna for payment %s failed: %s", payment.id, error)
+        return _waiting(order, payment)
+    if result.done:
+        return _paid(order)
+    if kind == "success" or result.in_progress or result.hpp_status == "COMPLETED":
+        return _waiting(order, payment)
+    klarna_checkout.record_return(db(), payment, kind, result.hpp_status)
+    flash(RETURN_MESSAGES[kind](), "warning" if kind in ("cancel", "back") else "error")
+    return redirect(url_for("storefront.cart_page"), code=303)
+
+
+def _paid(order: Order) -> Response:
+    forget_cart(current_version())
+    forget_pending_order()
+    return redirect(url_for("storefront.confirmation", token=order.token), code=303)
+
+
+def _waiting(order: Order, payment: Payment):
+    return render_template("storefront/klarna/waiting.html", order=order, payment=payment), 202
+
+
+@bp.get("/<version_code>/klarna/<token>/<int:payment_id>/wait")
+def klarna_wait(token: str, payment_id: int):
+    """Polled by the waiting page until Klarna has confirmed (htmx), or refreshed (no JS)."""
+    order, payment = _order_and_payment(token, payment_id)
+    try:
+        result = klarna_checkout.finalise(db(), payment, current_gateway(), source="poll")
+    except KLARNA_ERRORS:
+        result = None
+    if result is not None and result.done:
+        target = url_for("storefront.confirmation", token=order.token)
+        if is_htmx():
+            return Response(status=204, headers={"HX-Redirect": target})
+        return _paid(order)
+    if result is not None and result.payment.state == states.FAILED:
+        flash(RETURN_MESSAGES["failure"](), "error")
+        target = url_for("storefront.cart_page")
+        return Response(status=204, headers={"HX-Redirect": target}) if is_htmx() else redirect(target, code=303)
+    if is_htmx():
+        return render_template("storefront/klarna/_waiting.html", order=order, payment=payment)
+    return _waiting(order, payment)
+
+
+@bp.post("/<version_code>/klarna/<token>/<int:payment_id>/status")
+@csrf.exempt
+def klarna_status_update(token: str, payment_id: int):
+    """Klarna's status callback: never trusted, only a reason to read the session from Klarna."""
+    order, payment = _order_and_payment(token, payment_id)
+    body = request.get_json(silent=True) or {}
+    add_event(db(), order, "klarna_callback", "Klarna status callback received", payment_id=payment.id,
+              event_id=str(body.get("event_id", ""))[:64])
+    db().commit()
+    try:
+        klarna_checkout.finalise(db(), payment, current_gateway(), source="callback")
+    except KLARNA_ERRORS as error:
+        log.warning("callback for payment %s: Klarna not readable: %s", payment.id, error)
+        return {"status": "retry later"}, 503
+    return {"status": "ok"}, 200
+
+
+@bp.post("/<version_code>/klarna/<token>/<int:payment_id>/notification")
+@csrf.exempt
+def klarna_notification(token: str, payment_id: int):
+    """Pending-order decisions: re-read the order from Klarna; the body is only a hint."""
+    from shop.payments.sync import sync
+
+    order, payment = _order_and_payment(token, payment_id)
+    body = request.get_json(silent=True) or {}
+    add_event(db(), order, "klarna_notification", f"Klarna notification: {str(body.get('event_type', ''))[:40]}",
+              payment_id=payment.id)
+    db().commit()
+    try:
+        sync(db(), payment, current_gateway(), actor="klarna-notification")
+    except KLARNA_ERRORS as error:
+        log.warning("notification for payment %s: Klarna not readable: %s", payment.id, error)
+        return {"status": "retry later"}, 503
+    return {"status": "ok"}, 200
+
+
+@bp.post("/<version_code>/order/<token>/retry")
+def retry_payment(token: str):
+    """Pay a waiting order again: a new Klarna session, or another payment method."""
+    session = db()
+    order = session.exec(select(Order).where(Order.token == token)).first()
+    if order is None or order.version_id != current_version().id:
+        abort(404)
+    if order.status != "awaiting_payment":
+        return redirect(url_for("storefront.confirmation", token=order.token), code=303)
+    method = session.get(PaymentMethod, request.form.get("payment_method", type=int) or order.payment_method_id)
+    if method is None:
+        abort(404)
+    try:
+        already = klarna_checkout.disable_open_sessions(session, order, current_gateway())
+    except KLARNA_ERRORS as error:
+        flash(_klarna_message(ProviderError.from_klarna(error)), "error")
+        return redirect(url_for("storefront.cart_page"), code=303)
+    if already is not None:
+        return _paid(order)
+    from .checkout import start_payment
+
+    order.payment_method_id = method.id
+    target = start_payment(session, order, method)
+    if method.provider != "klarna":
+        forget_pending_order()
+    session.commit()
+    return redirect(target, code=303) if isinstance(target, str) else target

@@ -1,0 +1,235 @@
+"""The shopper's Klarna journey over HTTP: hosted page, returns, callback, sync, retry, failures."""
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlmodel import select
+
+from shop.models import KlarnaCall, Order, OrderEvent, Payment
+from shop.payments import states
+
+from .conftest import add_to_cart, cart_contents, product, token_from
+from .test_checkout import checkout
+
+
+class CallbackQueue(list):
+    def __call__(self, url, body):
+        self.append((url, body))
+
+
+@pytest.fixture
+def callbacks():
+    return CallbackQueue()
+
+
+@pytest.fixture
+def app_overrides(callbacks):
+    return {"SIMULATOR_CALLBACK_SENDER": callbacks}
+
+
+@pytest.fixture
+def simulator(app):
+    return app.extensions["klarna_simulator"]
+
+
+@pytest.fixture
+def filled_cart(client, db_session):
+    assert add_to_cart(client, "en", product(db_session, "trail-running-shoe"), 1).status_code == 303
+    assert add_to_cart(client, "en", product(db_session, "forest-honey-350-g"), 2).status_code == 303
+
+
+def path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def klarna_checkout(client, db_session, code="en"):
+    response = checkout(client, db_session, method="Klarna", code=code, postal_code="00100" if code in ("fi", "en") else "113 51")
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    assert "/_klarna/hpp/payments/" in response.location
+    return path(response.location)
+
+
+def on_hosted_page(client, hosted_page, action="approve", category="PAY_LATER"):
+    page = client.get(hosted_page)
+    assert page.status_code == 200
+    response = client.post(hosted_page, data={"action": action, "category": category})
+    assert response.status_code == 303
+    return path(response.location)
+
+
+def the_order(db_session) -> Order:
+    db_session.expire_all()
+    return db_session.exec(select(Order)).one()
+
+
+def payments_of(db_session, order) -> list[Payment]:
+    db_session.expire_all()
+    return list(db_session.exec(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)))
+
+
+def create_order_calls(db_session) -> int:
+    return len([c for c in db_session.exec(select(KlarnaCall)) if c.path.endswith("/order") and c.method == "POST"])
+
+
+def deliver(client, callbacks):
+    statuses = [client.post(path(url), json=body).status_code for url, body in callbacks]
+    callbacks.clear()
+    return statuses
+
+
+def test_paying_with_klarna_confirms_the_order_once(client, db_session, filled_cart, callbacks):
+    success = on_hosted_page(client, klarna_checkout(client, db_session))
+    order = the_order(db_session)
+    assert success.startswith(f"/en/klarna/{order.token}/")
+    response = client.get(success)
+    assert response.status_code == 303 and response.location == f"/en/order/{order.token}"
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Klarna: Pay later" in html and order.number in html
+    assert deliver(client, callbacks) == [200, 200]  # IN_PROGRESS and COMPLETED callbacks, after the return
+    assert client.get(success).status_code == 303  # a refresh changes nothing
+    [payment] = payments_of(db_session, order)
+    order = the_order(db_session)
+    assert (order.status, payment.state) == ("confirmed", states.AUTHORIZED)
+    assert payment.expires_at is not None and payment.klarna_order_id
+    assert create_order_calls(db_session) == 1
+    assert cart_contents(db_session, "en") == {}
+    kinds = [e.kind for e in db_session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id))]
+    assert {"placed", "klarna_redirected", "payment_authorized", "klarna_callback"} <= set(kinds)
+
+
+def test_swedish_order_is_sent_to_klarna_in_sek(client, db_session, callbacks, simulator):
+    assert add_to_cart(client, "sv", product(db_session, "rain-jacket"), 1).status_code == 303
+    client.get(on_hosted_page(client, klarna_checkout(client, db_session, "sv"), category="PAY_OVER_TIME"))
+    order = the_order(db_session)
+    [payment] = payments_of(db_session, order)
+    klarna_order = simulator.get_order(payment.klarna_order_id)
+    assert (klarna_order["purchase_currency"], klarna_order["order_amount"]) == ("SEK", order.total)
+    assert 'class="klarna-option"' in client.get(f"/sv/order/{order.token}").get_data(as_text=True)
+
+
+def test_a_shopper_who_never_returns_is_finalised_by_the_callback_alone(client, db_session, filled_cart,
+                                                                         callbacks):
+    on_hosted_page(client, klarna_checkout(client, db_session))  # the browser closes here
+    assert the_order(db_session).status == "awaiting_payment"
+    assert 200 in deliver(client, callbacks)
+    order = the_order(db_session)
+    [payment] = payments_of(db_session, order)
+    assert (order.status, payment.state) == ("confirmed", states.AUTHORIZED)
+    assert create_order_calls(db_session) == 1
+
+
+def test_a_shopper_who_never_returns_is_finalised_by_the_sync_alone(app, client, db_session, filled_cart,
+                                                                     callbacks, monkeypatch):
+    on_hosted_page(client, klarna_checkout(client, db_session))
+    callbacks.clear()  # Klarna's callbacks never arrive
+    monkeypatch.setattr("shop.payments.sync.STALE_START", timedelta(0))
+    result = app.test_cli_runner().invoke(args=["klarna", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "finalised 1" in result.output
+    order = the_order(db_session)
+    assert order.status == "confirmed" and payments_of(db_session, order)[0].state == states.AUTHORIZED
+
+
+def test_an_expired_session_is_abandoned_by_the_sync_and_its_stock_released(app, client, db_session,
+                                                                            filled_cart, simulator, monkeypatch):
+    stock_before = product(db_session, "trail-running-shoe").stock
+    klarna_checkout(client, db_session)
+    assert product(db_session, "trail-running-shoe").stock == stock_before - 1
+    simulator.clock.advance(days=3)
+    monkeypatch.setattr("shop.payments.sync.STALE_START", timedelta(0))
+    result = app.test_cli_runner().invoke(args=["klarna", "sync"])
+    assert "abandoned 1" in result.output, result.output
+    order = the_order(db_session)
+    assert order.status == "abandoned"
+    assert product(db_session, "trail-running-shoe").stock == stock_before
+
+
+@pytest.mark.parametrize("action, message", [
+    ("cancel", "You cancelled the payment at Klarna"),
+    ("back", "You came back from Klarna before paying"),
+    ("decline", "Klarna could not approve the payment"),
+    ("error", "Something went wrong at Klarna"),
+])
+def test_each_way_back_without_paying_has_its_page_and_keeps_the_cart(client, db_session, filled_cart,
+                                                                       action, message):
+    back = on_hosted_page(client, klarna_checkout(client, db_session), action=action)
+    response = client.get(back)
+    assert response.status_code == 303 and response.location == "/en/cart"
+    html = client.get("/en/cart").get_data(as_text=True)
+    assert message in html
+    assert 'id="retry-payment"' in html
+    assert cart_contents(db_session, "en") == {"trail-running-shoe": 1, "forest-honey-350-g": 2}
+    assert the_order(db_session).status == "awaiting_payment"
+
+
+def test_trying_klarna_again_after_cancelling_succeeds_with_a_new_session(client, db_session, filled_cart):
+    first_page = klarna_checkout(client, db_session)
+    client.get(on_hosted_page(client, first_page, action="cancel"))
+    order = the_order(db_session)
+    token = token_from(client, "/en/cart")
+    retry = client.post(f"/en/order/{order.token}/retry", data={"csrf_token": token})
+    assert retry.status_code == 303 and "/_klarna/hpp/payments/" in retry.location
+    assert path(retry.location) != first_page
+    confirmation = client.get(on_hosted_page(client, path(retry.location)))
+    assert confirmation.location == f"/en/order/{order.token}"
+    first, second = payments_of(db_session, order)
+    assert (first.state, second.state) == (states.FAILED, states.AUTHORIZED)
+    assert cart_contents(db_session, "en") == {}
+
+
+def test_paying_the_waiting_order_by_bank_transfer_instead(client, db_session, filled_cart):
+    from .conftest import payment_method
+
+    client.get(on_hosted_page(client, klarna_checkout(client, db_session), action="cancel"))
+    order = the_order(db_session)
+    bank = payment_method(db_session, "Bank transfer")
+    token = token_from(client, "/en/cart")
+    response = client.post(f"/en/order/{order.token}/retry", data={"csrf_token": token, "payment_method": bank.id})
+    assert response.status_code == 303 and response.location == f"/en/order/{order.token}"
+    assert "Payment instructions" in client.get(response.location).get_data(as_text=True)
+    assert 'id="retry-payment"' not in client.get("/en/cart").get_data(as_text=True)
+
+
+def test_klarna_unreachable_at_checkout_keeps_the_order_and_says_so(client, db_session, filled_cart, simulator):
+    simulator.faults.set("create_session", "503")
+    response = checkout(client, db_session, method="Klarna", code="en", postal_code="00100")
+    assert response.status_code == 303 and response.location == "/en/cart"
+    html = client.get("/en/cart").get_data(as_text=True)
+    assert "Klarna could not start the payment" in html and "Klarna reference" in html
+    order = the_order(db_session)
+    assert order.status == "awaiting_payment"
+    [payment] = payments_of(db_session, order)
+    assert payment.state == states.FAILED
+    kinds = [e.kind for e in db_session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id))]
+    assert "klarna_session_failed" in kinds
+    assert cart_contents(db_session, "en") == {"trail-running-shoe": 1, "forest-honey-350-g": 2}
+
+
+def test_until_klarna_confirms_the_return_page_waits_and_polls(client, db_session, filled_cart):
+    klarna_checkout(client, db_session)
+    order = the_order(db_session)
+    [payment] = payments_of(db_session, order)
+    response = client.get(f"/en/klarna/{order.token}/{payment.id}/success")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 202
+    assert "Klarna has not confirmed your payment" in html and 'hx-trigger="every 2s"' in html
+    poll = client.get(f"/en/klarna/{order.token}/{payment.id}/wait", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and 'id="klarna-waiting"' in poll.get_data(as_text=True)
+
+
+def test_callbacks_and_returns_need_the_order_token(client, db_session, filled_cart):
+    klarna_checkout(client, db_session)
+    [payment] = payments_of(db_session, the_order(db_session))
+    assert client.post(f"/en/klarna/not-the-token/{payment.id}/status", json={}).status_code == 404
+    assert client.get(f"/en/klarna/not-the-token/{payment.id}/success").status_code == 404
+
+
+def test_a_new_checkout_replaces_the_waiting_order(client, db_session, filled_cart):
+    client.get(on_hosted_page(client, klarna_checkout(client, db_session), action="cancel"))
+    first = the_order(db_session)
+    response = checkout(client, db_session, method="Bank transfer", code="en", postal_code="00100")
+    assert response.status_code == 303
+    db_session.expire_all()
+    statuses = {o.number: o.status for o in db_session.exec(select(Order))}
+    assert statuses[first.number] == "cancelled" and list(statuses.values()).count("awaiting_payment") == 1
