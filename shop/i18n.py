@@ -11,7 +11,6 @@ from flask_login import current_user
 from .money import to_decimal
 
 LANGUAGES = ("fi", "sv", "en")
-babel = Babel()
 
 
 def select_locale() -> str:
@@ -52,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Helsinki")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per app: its translation cache then belongs to this app alone.
+    Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(money=money, percent=percent, date=date, datetime=datetime_filter)
     app.jinja_env.globals.update(get_locale=get_locale, LANGUAGES=LANGUAGES)

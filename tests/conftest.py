@@ -19,8 +19,15 @@ SECRET_KEY = "test-secret-key-not-for-production"
 CSRF_PATTERN = re.compile(r'(?:name="csrf_token" type="hidden" value|"X-CSRFToken": ")"?([^"]+)"')
 
 
+# Test apps show the UI in the msgids (English) while numbers, money and dates keep each
+# shop version's locale; tests/test_translations.py renders the real catalogs.
+UNTRANSLATED = str(Path(__file__).parent / "untranslated")
+TRANSLATIONS = str(Path(__file__).resolve().parents[1] / "shop" / "translations")
+
+
 def app_config(database_url: str, **extra) -> dict:
     config = {
+        "BABEL_TRANSLATION_DIRECTORIES": UNTRANSLATED,
         "TESTING": True,
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": database_url,
@@ -39,6 +46,14 @@ def build_database(database_url: str, **extra) -> None:
 
         load_demo_data(db(), admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD, config=app.config)
     app.extensions["shop_engine"].dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """`make test` compiles the translation catalogs; a bare `pytest` compiles any missing or stale .mo here."""
+    from tests.test_translations import compile_catalogs
+
+    compile_catalogs()
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +119,34 @@ def admin_client(client):
 
 def postgres_url() -> str | None:
     return os.environ.get("SHOP_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def klarna_contract_check(monkeypatch):
+    """Every exchange of the shop's Klarna client with the simulator, in every test, is checked
+    against Klarna's OpenAPI files: the request the client sends and the response it gets.
+
+    Violations fail the test at teardown. Without ../shared/klarna/openapi the check is off.
+    """
+    from tests.klarna_contract import openapi_dir
+
+    if not openapi_dir().is_dir():
+        yield
+        return
+    from shop.simulator.transport import SimulatorAdapter
+    from tests.simulator.contract import check_exchange
+
+    original, problems = SimulatorAdapter.send, []
+
+    def send(adapter, request, **kwargs):
+        response = original(adapter, request, **kwargs)
+        if "NordShop" in request.headers.get("User-Agent", ""):
+            try:
+                check_exchange(response)
+            except AssertionError as violation:
+                problems.append(f"{request.method} {request.url}: {violation}")
+        return response
+
+    monkeypatch.setattr(SimulatorAdapter, "send", send)
+    yield
+    assert not problems, "Klarna contract violations:\n" + "\n".join(problems)
