@@ -233,3 +233,39 @@ def test_a_new_checkout_replaces_the_waiting_order(client, db_session, filled_ca
     db_session.expire_all()
     statuses = {o.number: o.status for o in db_session.exec(select(Order))}
     assert statuses[first.number] == "cancelled" and list(statuses.values()).count("awaiting_payment") == 1
+
+
+@pytest.mark.parametrize("decision, state", [("FRAUD_RISK_ACCEPTED", states.AUTHORIZED),
+                                             ("FRAUD_RISK_REJECTED", states.REJECTED)])
+def test_a_pending_review_is_resolved_by_klarnas_notification(client, db_session, filled_cart, callbacks,
+                                                              simulator, decision, state):
+    response = checkout(client, db_session, method="Klarna", code="en", postal_code="00100",
+                        email="customer+pend-accept-05@email.fi")
+    client.get(on_hosted_page(client, path(response.location)))
+    callbacks.clear()
+    order = the_order(db_session)
+    [payment] = payments_of(db_session, order)
+    assert (payment.state, payment.fraud_status) == (states.PENDING, "PENDING")
+    assert not states.can("capture", payment.state)
+
+    with simulator.transaction():
+        klarna_order = simulator.orders.load(None, payment.klarna_order_id)
+        simulator.orders.decide_fraud(klarna_order, decision)
+    [(url, body)] = callbacks
+    assert url.endswith(f"/en/klarna/{order.token}/{payment.id}/notification")
+    assert deliver(client, callbacks) == [200]
+    [payment] = payments_of(db_session, order)
+    assert payment.state == state
+
+
+def test_a_notification_is_only_a_hint(client, db_session, filled_cart, callbacks):
+    """A forged "accepted" changes nothing: the shop re-reads the order from Klarna."""
+    response = checkout(client, db_session, method="Klarna", code="en", postal_code="00100",
+                        email="customer+pend-reject-05@email.fi")
+    client.get(on_hosted_page(client, path(response.location)))
+    order = the_order(db_session)
+    [payment] = payments_of(db_session, order)
+    forged = client.post(f"/en/klarna/{order.token}/{payment.id}/notification",
+                         json={"order_id": payment.klarna_order_id, "event_type": "FRAUD_RISK_ACCEPTED"})
+    assert forged.status_code == 200
+    assert payments_of(db_session, order)[0].state == states.PENDING
