@@ -6,6 +6,7 @@ token and asks Klarna (through shop.payments) what really happened.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -29,6 +30,10 @@ from .context import current_version
 from .pending import forget_pending_order, remember_pending_order
 
 log = logging.getLogger(__name__)
+# Klarna's status callback often claims the payment a moment before the shopper is back; the return
+# waits this long for that finaliser rather than show the waiting page for a payment confirmed in a moment.
+OTHER_FINALISER_WAIT = 2.0
+OTHER_FINALISER_POLL = 0.1
 RETURN_MESSAGES = {
     "cancel": lambda: _("You cancelled the payment at Klarna. Your cart is still here: "
                         "try Klarna again or choose another payment method."),
@@ -102,13 +107,26 @@ def klarna_return(token: str, payment_id: int, kind: str):
     except KLARNA_ERRORS as error:
         log.warning("reading Klarna for payment %s failed: %s", payment.id, error)
         return _waiting(order, payment)
-    if result.done:
+    if result.done or (result.in_progress and _other_finaliser_done(payment)):
         return _paid(order)
     if kind == "success" or result.in_progress or result.hpp_status == "COMPLETED":
         return _waiting(order, payment)
     klarna_checkout.record_return(db(), payment, kind, result.hpp_status)
     flash(RETURN_MESSAGES[kind](), "warning" if kind in ("cancel", "back") else "error")
     return redirect(url_for("storefront.cart_page"), code=303)
+
+
+def _other_finaliser_done(payment: Payment) -> bool:
+    """Wait briefly for the request that claimed the payment; no transaction stays open meanwhile."""
+    session = db()
+    deadline = time.monotonic() + OTHER_FINALISER_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(OTHER_FINALISER_POLL)
+        session.refresh(payment)
+        session.commit()
+        if payment.state != states.AUTHORIZING:
+            return klarna_checkout.Finalisation(payment).done
+    return False
 
 
 def _paid(order: Order) -> Response:
