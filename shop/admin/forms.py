@@ -8,14 +8,15 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, Field, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
-    StringField,
+    BooleanField, Field, HiddenField, IntegerField, PasswordField, RadioField, SelectChoice, SelectField,
+    SelectMultipleField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import TextInput
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from shop.models import TAX_CLASSES
 from shop.money import BASE_CURRENCY, parse_major, to_decimal
+from shop.payments import setup
 
 TAX_CLASS_LABELS = {
     "standard": _l("Standard rate"),
@@ -159,6 +160,100 @@ def shop_version_form_class() -> type[ShopVersionForm]:
 class PublishForm(FlaskForm):
     # Rendered as one checkbox per version by admin/settings/_payment_methods_table.html.
     versions = SelectMultipleField(_l("Show in selected shop versions"), coerce=int, validators=[Optional()])
+
+
+PROVIDER_CHOICES = (("klarna", _l("Klarna Payments")), ("manual", _l("Manual (e.g. bank transfer)")))
+ENVIRONMENT_LABELS = {
+    "simulator": _l("Simulator (offline, for trying things out)"),
+    "playground": _l("Playground (Klarna's test environment)"),
+    "production": _l("Production (real payments)"),
+}
+REGION_LABELS = {"eu": _l("Europe (EU)"), "na": _l("North America (NA)"), "oc": _l("Oceania (OC)")}
+CATEGORY_LABELS = {
+    "PAY_LATER": _l("Pay later"), "PAY_OVER_TIME": _l("Pay in parts"), "PAY_NOW": _l("Pay now"),
+    "DIRECT_DEBIT": _l("Direct debit"), "DIRECT_BANK_TRANSFER": _l("Direct bank transfer"),
+}
+PLACE_ORDER_MODE_LABELS = {
+    "NONE": (_l("Authorize only"),
+             _l("Klarna reserves the amount; the shop creates the order and you activate the payment when you ship.")),
+    "PLACE_ORDER": (_l("Klarna places the order"),
+                    _l("As above, but Klarna creates the order on its payment page; you still activate it when you ship.")),
+    "CAPTURE_ORDER": (_l("Klarna places and captures the order"),
+                      _l("The shopper is charged at once: only for goods or services delivered immediately.")),
+}
+# What HTTP Basic auth can carry: printable ASCII; a colon would end the username.
+MERCHANT_ID_PATTERN = r"^[!-9;-~]+$"
+SECRET_PATTERN = r"^[ -~]+$"
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _secret_field(presence, **kwargs) -> PasswordField:
+    """Never rendered with its value (PasswordField), whatever was typed."""
+    return PasswordField(
+        _l("Shared secret"), filters=[_strip], render_kw={"autocomplete": "off"}, **kwargs,
+        validators=[presence, Length(max=500), Regexp(SECRET_PATTERN, message=_l(
+            "A shared secret has only unaccented letters, digits and symbols."))],
+    )
+
+
+class ProviderForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only chooses the next step
+
+    provider = RadioField(_l("Provider"), choices=[SelectChoice(value, label) for value, label in PROVIDER_CHOICES],
+                          validators=[InputRequired(_l("Choose a provider."))])
+
+
+class KlarnaCredentialsForm(FlaskForm):
+    """What the credential check needs; the settings step adds the rest."""
+
+    merchant_id = StringField(
+        _l("Merchant ID"), filters=[_strip],
+        description=_l("Klarna's API username for this shop, e.g. K123456_abcd12345."),
+        validators=[DataRequired(_l("Enter the merchant ID.")), Length(max=255),
+                    Regexp(MERCHANT_ID_PATTERN, message=_l("Type the merchant ID exactly as Klarna shows it: "
+                                                           "no spaces, colons or accented letters."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    secret = _secret_field(DataRequired(_l("Enter the shared secret.")))
+    environment = SelectField(_l("Environment"), default="playground")
+    region = SelectField(_l("Region"), choices=[SelectChoice(r, label) for r, label in REGION_LABELS.items()],
+                         default="eu",
+                         description=_l("Where the Klarna account is: Europe for the Nordic countries."))
+
+    def offer_environments(self, environments: tuple[str, ...]) -> "KlarnaCredentialsForm":
+        self.environment.choices = [SelectChoice(env, ENVIRONMENT_LABELS[env]) for env in environments]
+        return self
+
+
+class KlarnaSettingsForm(KlarnaCredentialsForm):
+    """A Klarna method's settings; the stored secret is replaced only when a new one is typed."""
+
+    name = StringField(_l("Name"), default="Klarna", filters=[_strip],
+                       validators=[DataRequired(), Length(max=120)])
+    secret = _secret_field(Optional(), description=_l("Stored. Type a new one only to replace it."))
+    categories = SelectMultipleField(
+        _l("Allowed payment categories"), validators=[Optional()],
+        choices=[SelectChoice(category, CATEGORY_LABELS[category]) for category in setup.CATEGORIES],
+        description=_l("None ticked: everything Klarna offers the shopper."),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+    place_order_mode = RadioField(_l("When the shopper approves"), default="NONE",
+                                  choices=[SelectChoice(mode, PLACE_ORDER_MODE_LABELS[mode][0])
+                                           for mode in setup.PLACE_ORDER_MODES])
+    position = IntegerField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(min=0, max=9999)])
+    auto_extend = BooleanField(_l("Automatically extend authorizations about to expire on unshipped orders"))
+
+
+class ManualMethodForm(FlaskForm):
+    name = StringField(_l("Name"), default="Bank transfer", filters=[_strip],
+                       validators=[DataRequired(), Length(max=120)])
+    instructions = TextAreaField(_l("Payment instructions"), filters=[_strip], validators=[Length(max=2000)],
+                                 description=_l("Shown to the shopper with the order confirmation."))
+    position = IntegerField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(min=0, max=9999)])
 
 
 class ShipmentForm(FlaskForm):

@@ -2,19 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from math import ceil
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
-from shop.models import ORDER_STATUSES, Order, Payment, PaymentMethod, Shipment, ShopVersion
+from shop.models import ORDER_STATUSES, Order, Payment, PaymentMethod, Shipment, ShopVersion, utcnow
+from shop.payments import states
+
+EXPIRY_FILTERS = ("soon",)
+EXPIRY_WARNING = timedelta(days=7)
+# A Klarna reservation lives in these states: Klarna releases what is not captured by the expiry date.
+RESERVED_STATES = (states.AUTHORIZED, states.PENDING, states.PART_CAPTURED)
+# "Expiring soon": the latest payment is a reservation expiring within EXPIRY_WARNING, or one that expired.
+WATCHED_EXPIRY_STATES = (*RESERVED_STATES, states.EXPIRED)
 
 
 @dataclass(frozen=True)
 class OrderSearch:
     query: str = ""
     status: str = ""
+    expiry: str = ""  # "soon": Klarna reservations expiring within a week, or expired
     page: int = 1
 
     @classmethod
@@ -25,6 +35,7 @@ class OrderSearch:
         return cls(
             query=args.get("q", "").strip()[:100],
             status=status if status in ORDER_STATUSES else "",
+            expiry=args.get("expiry", "") if args.get("expiry", "") in EXPIRY_FILTERS else "",
             page=int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1,
         )
 
@@ -32,6 +43,8 @@ class OrderSearch:
         conditions = []
         if self.status:
             conditions.append(Order.status == self.status)
+        if self.expiry == "soon":
+            conditions.append(Order.id.in_(expiring_payments()))  # type: ignore[union-attr]
         if self.query:
             text = self.query.lstrip("#")
             full_name = Order.given_name + " " + Order.family_name
@@ -41,7 +54,7 @@ class OrderSearch:
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query-string arguments for a link to this search (another page, say)."""
-        values = {"q": self.query, "status": self.status, "page": self.page, **changes}
+        values = {"q": self.query, "status": self.status, "expiry": self.expiry, "page": self.page, **changes}
         return {key: value for key, value in values.items() if value and not (key == "page" and value == 1)}
 
 
@@ -78,6 +91,16 @@ def search_orders(session: Session, search: OrderSearch, per_page: int) -> Order
 
 def all_versions(session: Session) -> dict[int, ShopVersion]:
     return {version.id: version for version in session.exec(select(ShopVersion).order_by(ShopVersion.position))}
+
+
+def expiring_payments():
+    """Order ids whose latest payment is a Klarna reservation near or past its expiry date."""
+    latest = select(func.max(Payment.id)).group_by(Payment.order_id)
+    return select(Payment.order_id).where(
+        Payment.id.in_(latest), Payment.provider == "klarna",  # type: ignore[union-attr]
+        Payment.state.in_(WATCHED_EXPIRY_STATES),  # type: ignore[attr-defined]
+        Payment.expires_at <= utcnow() + EXPIRY_WARNING,  # type: ignore[operator]
+    )
 
 
 def latest_payments(session: Session, order_ids: list[int]) -> dict[int, Payment]:

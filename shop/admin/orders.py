@@ -86,7 +86,9 @@ def ship(number: str):
     refusal = _first_refusal(order)
     if refusal:
         session.rollback()
-        return _shipping_problem(order, refusal, 409, shipment_form_class(order.goods_lines)())
+        # The guards may have refreshed the payments (and offer a new one): those parts swap too.
+        return _shipping_problem(order, refusal, 409, shipment_form_class(order.goods_lines)(),
+                                 partial=AFTER_SHIPMENT_PARTIAL)
     mark_all = request.form.get("action") == "all"
     form = shipment_form_class([] if mark_all else order.goods_lines)()
     if not form.validate_on_submit():
@@ -118,9 +120,8 @@ def _quantities(order: Order, form, mark_all: bool) -> dict[int, int]:
     return {line.id: form[quantity_field_name(line.id)].data or 0 for line in order.goods_lines}
 
 
-def _shipping_problem(order: Order, message: str, status: int, form=None):
-    return render(DETAIL_PAGE, SHIPPING_PARTIAL, status=status,
-                  **order_context(order, ship_form=form, shipping_error=message))
+def _shipping_problem(order: Order, message: str, status: int, form=None, partial: str = SHIPPING_PARTIAL):
+    return render(DETAIL_PAGE, partial, status=status, **order_context(order, ship_form=form, shipping_error=message))
 
 
 def _notify_listeners(session: Session, order: Order, shipment: Shipment, actor: str) -> None:

@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from shop.db import db
 from shop.models import TAX_CLASSES, PaymentMethod, PaymentMethodVersion, ShopVersion, VatRate
 from shop.money import BASE_CURRENCY
+from shop.payments.setup import unavailable_reason
 from shop.web import done
 
 from . import bp
@@ -96,7 +97,16 @@ def _apply_shop_version(form, version: ShopVersion) -> None:
 def _payment_methods_context(**extra) -> dict:
     methods = db().exec(select(PaymentMethod).order_by(PaymentMethod.position, PaymentMethod.id)
                         .options(selectinload(PaymentMethod.versions))).all()
-    return {"methods": methods, "versions": _versions(), "publish_errors": {}, **extra}
+    versions = _versions()
+    return {"methods": methods, "versions": versions, "publish_errors": {},
+            "unavailable": _unavailable(methods, versions), **extra}
+
+
+def _unavailable(methods: list[PaymentMethod], versions: list[ShopVersion]) -> dict[tuple[int, int], str]:
+    """(method id, version id) -> why the method cannot be offered in that version (Klarna's markets)."""
+    pairs = ((method, version) for method in methods for version in versions)
+    reasons = {(method.id, version.id): unavailable_reason(method, version) for method, version in pairs}
+    return {key: reason for key, reason in reasons.items() if reason}
 
 
 @bp.get("/settings/payment-methods")
@@ -110,15 +120,27 @@ def payment_method_publish(method_id: int):
     session = db()
     method = session.get(PaymentMethod, method_id) or abort(404)
     form = PublishForm()
-    form.versions.choices = [SelectChoice(version.id, version.name) for version in _versions()]
+    versions = _versions()
+    form.versions.choices = [SelectChoice(version.id, version.name) for version in versions]
     if not form.validate_on_submit():
         errors = {method.id: [error for errors in form.errors.values() for error in errors]}
         return render(PAYMENT_METHODS_PAGE, PAYMENT_METHODS_TABLE, status=422,
                       **_payment_methods_context(publish_errors=errors))
+    refusals = _refusals(method, [version for version in versions if version.id in (form.versions.data or [])])
+    if refusals:
+        return render(PAYMENT_METHODS_PAGE, PAYMENT_METHODS_TABLE, status=422,
+                      **_payment_methods_context(publish_errors={method.id: refusals}))
     _publish(method, set(form.versions.data or []))
     message = _("%(method)s is shown in the selected shop versions.", method=method.name) if form.versions.data \
         else _("%(method)s is hidden in every shop version.", method=method.name)
     return done(message, url_for("admin.payment_methods"), PAYMENT_METHODS_TABLE, **_payment_methods_context())
+
+
+def _refusals(method: PaymentMethod, chosen: list[ShopVersion]) -> list[str]:
+    """The shop versions the method cannot be offered in: publishing there is refused, not skipped."""
+    reasons = ((version, unavailable_reason(method, version)) for version in chosen)
+    return [_("%(method)s cannot be shown in %(version)s: %(reason)s", method=method.name, version=version.name,
+              reason=reason) for version, reason in reasons if reason]
 
 
 def _publish(method: PaymentMethod, version_ids: set[int]) -> None:
