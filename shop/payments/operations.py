@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from shop.klarna import KlarnaClient, KlarnaError
-from shop.models import Payment, PaymentEvent, PaymentMethod
+from shop.models import Payment, PaymentEvent, PaymentMethod, utcnow
 
 from .common import ProviderError, add_payment_event, idempotency_key
 from .gateway import KlarnaGateway
@@ -70,9 +70,34 @@ class Outcome:
     result: Any  # what the client returned (Created for captures/refunds, None for 204s)
 
 
+def lock_payment(session: Session, payment: Payment) -> None:
+    """Take the payment's row for this transaction and re-read it.
+
+    A write is the lock that works on both databases: PostgreSQL locks the row, SQLite the
+    database. What another request committed meanwhile is seen after this, never before.
+    """
+    session.exec(  # type: ignore[call-overload]
+        update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(payment)
+
+
 def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *, actor: str,
-          amount: int | None = None, message: str = "") -> PaymentEvent:
-    """Record the request and take the payment, or raise OperationInProgress."""
+          amount: int | None = None, message: str = "",
+          still_possible: Callable[[Payment], bool] = lambda _payment: True) -> PaymentEvent:
+    """Record the request and take the payment, or raise OperationInProgress.
+
+    `still_possible` is asked again under the lock: a request built from what another request
+    has changed since (a second click on "Activate payment") is refused with NotAllowed.
+    """
+    lock_payment(session, payment)
+    if payment.pending_event_id is not None:
+        session.rollback()
+        raise OperationInProgress(payment.id)
+    if not still_possible(payment):
+        session.rollback()
+        raise NotAllowed(f"{name} is no longer possible: the payment changed meanwhile")
     event = add_payment_event(session, payment, f"{name}_requested", message, amount=amount, actor=actor,
                               data={"operation": name, "body": body})
     taken = session.exec(  # type: ignore[call-overload]

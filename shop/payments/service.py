@@ -15,7 +15,7 @@ from . import states
 from .common import ProviderError, add_payment_event, as_utc, note_capture_on_order, order_items, parse_time
 from .gateway import KlarnaGateway
 from .ledger import CAPTURE_KINDS, recompute, totals_of
-from .operations import NotAllowed, claim, execute, pending_request, release_claim
+from .operations import NotAllowed, claim, execute, lock_payment, pending_request, release_claim
 from .order_lines import portion, remaining_quantities
 
 log = logging.getLogger(__name__)
@@ -42,17 +42,39 @@ def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: st
     if not states.can(name if name != "update_authorization" else "update_amount", payment.state) \
             or not payment.klarna_order_id:
         raise NotAllowed(f"{name} is not possible while the payment is {payment.state}")
-    event = claim(session, payment, name, body, actor=actor, amount=amount, message=message)
+    event = claim(session, payment, name, body, actor=actor, amount=amount, message=message,
+                  still_possible=lambda fresh: _still_possible(fresh, name, amount))
     return _finish(session, payment, event, gateway)
+
+
+def _still_possible(payment: Payment, name: str, amount: int | None) -> bool:
+    """Re-checked under the payment's lock, on what other requests committed meanwhile."""
+    if not states.can(name if name != "update_authorization" else "update_amount", payment.state):
+        return False
+    if name == "capture":
+        return 0 < (amount or 0) <= payment.amount - payment.captured_amount
+    if name == "refund":
+        return 0 < (amount or 0) <= payment.captured_amount - payment.refunded_amount
+    return True
 
 
 def _finish(session: Session, payment: Payment, event: PaymentEvent, gateway: KlarnaGateway) -> PaymentEvent:
     outcome = execute(session, payment, event, gateway)
+    lock_payment(session, payment)
+    if payment.pending_event_id != event.id:  # a concurrent retry of the same request recorded it
+        session.rollback()
+        return _recorded_outcome(session, event)
     result_event = APPLY[event.data["operation"]](session, payment, event, outcome.result, gateway)
     release_claim(session, payment, event)
     recompute(session, payment)
     session.commit()
     return result_event
+
+
+def _recorded_outcome(session: Session, event: PaymentEvent) -> PaymentEvent:
+    return session.exec(select(PaymentEvent).where(
+        PaymentEvent.request_event_id == event.id, PaymentEvent.kind != "retried",
+    ).order_by(PaymentEvent.id.desc())).first() or event  # type: ignore[union-attr]
 
 
 def resolve_pending(session: Session, payment: Payment, gateway: KlarnaGateway) -> PaymentEvent | None:

@@ -21,6 +21,7 @@ from . import states
 from .common import ProviderError, add_payment_event, as_utc, note_capture_on_order, parse_time
 from .finalise import SESSION_GONE, STALE_CLAIM, finalise
 from .gateway import KlarnaGateway
+from .operations import lock_payment
 from .ledger import CAPTURE_KINDS, REFUND_KINDS, known_provider_ids, recompute
 from .operations import NotAllowed, OperationInProgress
 
@@ -65,6 +66,7 @@ def sync(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: s
     if payment.pending_event_id is not None:
         _try_resolve(session, payment, gateway)
     om = read_order(session, payment, gateway)
+    lock_payment(session, payment)  # diff against what is committed now, not what this request read
     events = _diff(session, payment, om, actor)
     payment.synced_at = utcnow()
     recompute(session, payment)
