@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ CREATE TABLE IF NOT EXISTS documents (
 class Store:
     def __init__(self, path: str | None = None):
         self.path = path or ":memory:"
+        if self.path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute(SCHEMA)
         self._lock = threading.RLock()
