@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import exists
+from sqlalchemy import exists, func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
@@ -40,11 +40,27 @@ def categories(session: Session) -> list[Category]:
     return list(session.exec(select(Category).order_by(Category.position, Category.name)))
 
 
-def products(session: Session, category: Category | None = None) -> list[Product]:
+PRODUCTS_PER_PAGE = 24
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[Product]
+    page: int
+    pages: int
+
+
+def products(session: Session, category: Category | None = None, page: int = 1,
+             per_page: int = PRODUCTS_PER_PAGE) -> ProductPage:
+    """One page of the active products, in a stable order: two queries whatever the catalogue's size."""
     query = select(Product).where(Product.active)
     if category is not None:
         query = query.where(Product.category_id == category.id)
-    return list(session.exec(query.order_by(Product.category_id, Product.name, Product.id)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    ordered = query.order_by(Product.category_id, Product.name, Product.id)
+    return ProductPage(list(session.exec(ordered.offset((page - 1) * per_page).limit(per_page))), page, pages)
 
 
 def product_by_slug(session: Session, slug: str) -> Product | None:

@@ -1,7 +1,7 @@
 """Catalogue pages: the version redirect, front page, category and product pages."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from shop.db import db
 from shop.models import Product
@@ -22,7 +22,8 @@ def root():
 
 @bp.get("/<version_code>/")
 def front():
-    return render_template("storefront/catalog/front.html", categories=shop_categories(), products=products(db()))
+    return render_template("storefront/catalog/front.html", categories=shop_categories(),
+                           listing=products(db(), page=_page()))
 
 
 @bp.get("/<version_code>/c/<slug>")
@@ -30,7 +31,12 @@ def category(slug: str):
     found = next((item for item in shop_categories() if item.slug == slug), None)  # the header loaded them
     if found is None:
         abort(404)
-    return render_template("storefront/catalog/category.html", category=found, products=products(db(), found))
+    return render_template("storefront/catalog/category.html", category=found,
+                           listing=products(db(), found, page=_page()))
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.get("/<version_code>/p/<slug>")

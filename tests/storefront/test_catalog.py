@@ -31,7 +31,17 @@ def test_list_pages_run_the_same_queries_whatever_the_number_of_products(client,
     add_products(db_session, "outdoor", 25)
     after = queries_for(client, query_counter, url)
     assert after == before, query_counter.statements
-    assert before <= 6  # versions + VAT rates, categories, products, cart + items
+    assert before <= 7  # versions + VAT rates, categories, product count + page, cart + items
+
+
+def test_long_listings_are_paged_without_js(client, db_session):
+    add_products(db_session, "outdoor", 30)
+    first = client.get("/en/c/outdoor").get_data(as_text=True)
+    assert "Page 1 of 2" in first and 'href="/en/c/outdoor?page=2"' in first
+    second = client.get("/en/c/outdoor?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and 'rel="prev"' in second
+    assert client.get("/en/c/outdoor?page=99").status_code == 200  # clamped to the last page
+    assert client.get("/en/?page=abc").status_code == 200
 
 
 def test_front_page_shows_categories_and_products(client):
