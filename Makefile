@@ -23,9 +23,10 @@ LANGS := fi sv en
 CATALOGS := shop/translations
 PYBABEL := $(VENV)/bin/pybabel
 # How strings are found: babel.cfg, the marker functions besides pybabel's defaults (_, gettext,
-# ngettext, ...), and every directory but hidden ones (the default would also skip templates/_macros).
+# ngettext, ...), N_ for history messages stored as msgids (shop/i18n_markers.py), and every directory
+# but hidden ones (the default would also skip templates/_macros).
 # tests/test_translations.py extracts with this same line.
-EXTRACT_OPTIONS := -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs=".* __pycache__"
+EXTRACT_OPTIONS := -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_ --ignore-dirs=".* __pycache__"
 
 translations: $(VENV)/.installed
 	@if compgen -G "$(CATALOGS)/*/LC_MESSAGES/messages.po" >/dev/null; then \

@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from flask_babel import gettext as _
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from .i18n_markers import N_
 from .models import (
     Cart, Order, OrderEvent, OrderLine, Payment, PaymentMethod, Product, Shipment, ShipmentLine,
     ShippingMethod, ShopVersion, utcnow,
@@ -39,7 +41,10 @@ class Customer:
 
 
 def add_event(session: Session, order: Order, kind: str, message: str = "", *, actor: str = "",
-              **data: Any) -> OrderEvent:
+              message_args: Mapping[str, Any] | None = None, **data: Any) -> OrderEvent:
+    """`message` is a msgid (marked with N_), shown translated with `message_args` filling its placeholders."""
+    if message_args:
+        data["message_args"] = dict(message_args)
     event = OrderEvent(order_id=order.id, kind=kind, message=message, actor=actor, data=data)
     session.add(event)
     return event
@@ -102,8 +107,9 @@ def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer:
         order_id=order.id, kind="shipping_fee", reference="shipping", name=shipping.name, quantity=1,
         unit_price=shipping_price(shipping, version), tax_rate=version.rate_for(shipping.tax_class),
     ))
-    add_event(session, order, "placed", f"Order placed in shop version {version.code}",
-              currency=order.currency, exchange_rate=str(order.exchange_rate), payment_method=payment_method.name)
+    add_event(session, order, "placed", N_("Order placed in shop version %(version)s"),
+              message_args={"version": version.code}, currency=order.currency,
+              exchange_rate=str(order.exchange_rate), payment_method=payment_method.name)
     session.flush()
     session.refresh(order)
     return order
@@ -114,13 +120,14 @@ def record_shipment(session: Session, order: Order, quantities: Mapping[int, int
     lines = {line.id: line for line in order.goods_lines}
     wanted = {line_id: qty for line_id, qty in quantities.items() if qty}
     if not wanted:
-        raise ShipmentError("Choose at least one item to ship.")
+        raise ShipmentError(_("Choose at least one item to ship."))
     for line_id, qty in wanted.items():
         line = lines.get(line_id)
         if line is None:
-            raise ShipmentError("Unknown order line.")
+            raise ShipmentError(_("Unknown order line."))
         if qty < 0 or qty > line.unshipped_quantity:
-            raise ShipmentError(f"{line.name}: you can ship at most {line.unshipped_quantity}.")
+            raise ShipmentError(_("%(name)s: you can ship at most %(count)d.", name=line.name,
+                                  count=line.unshipped_quantity))
     shipment = Shipment(order_id=order.id, created_by=actor)
     session.add(shipment)
     session.flush()

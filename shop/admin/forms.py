@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -186,6 +188,11 @@ MERCHANT_ID_PATTERN = r"^[!-9;-~]+$"
 SECRET_PATTERN = r"^[ -~]+$"
 
 
+def _suggested(name: Any) -> Callable[[], str]:
+    """A new method's suggested name, in the language of the merchant filling in the form."""
+    return lambda: str(name)
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
@@ -232,7 +239,7 @@ class KlarnaCredentialsForm(FlaskForm):
 class KlarnaSettingsForm(KlarnaCredentialsForm):
     """A Klarna method's settings; the stored secret is replaced only when a new one is typed."""
 
-    name = StringField(_l("Name"), default="Klarna", filters=[_strip],
+    name = StringField(_l("Name"), default=_suggested(_l("Klarna")), filters=[_strip],
                        validators=[DataRequired(), Length(max=120)])
     secret = _secret_field(Optional(), description=_l("Stored. Type a new one only to replace it."))
     categories = SelectMultipleField(
@@ -249,7 +256,7 @@ class KlarnaSettingsForm(KlarnaCredentialsForm):
 
 
 class ManualMethodForm(FlaskForm):
-    name = StringField(_l("Name"), default="Bank transfer", filters=[_strip],
+    name = StringField(_l("Name"), default=_suggested(_l("Bank transfer")), filters=[_strip],
                        validators=[DataRequired(), Length(max=120)])
     instructions = TextAreaField(_l("Payment instructions"), filters=[_strip], validators=[Length(max=2000)],
                                  description=_l("Shown to the shopper with the order confirmation."))

@@ -32,11 +32,7 @@ PORTAL_ORDER_URLS = {
 PORTAL_HOMES = {"playground": "https://portal.playground.klarna.com/", "production": "https://portal.klarna.com/"}
 
 FRAUD_STATUS_LABELS = {"ACCEPTED": _l("Accepted"), "PENDING": _l("Under review"), "REJECTED": _l("Rejected")}
-OPERATION_LABELS = {
-    "capture": _l("Activation"), "refund": _l("Refund"), "extend": _l("Expiry extension"),
-    "cancel": _l("Cancellation"), "release": _l("Release of the remaining reservation"),
-    "resend": _l("Resending of payment instructions"), "update_authorization": _l("Amount change"),
-}
+OPERATION_LABELS = states.OPERATION_LABELS
 OPERATION_OUTCOMES = {
     "requested": _l("%(operation)s requested"),
     "failed": _l("%(operation)s refused by Klarna"),
@@ -57,6 +53,12 @@ EVENT_LABELS = {
     "amount_changed": _l("Amount changed at Klarna"), "status_changed": _l("Status changed"),
     "fraud_status_changed": _l("Fraud status changed"), "retried": _l("Retried with the same key"),
     "abandoned": _l("Abandoned"), "created": _l("Payment transaction created"),
+    "authorization_unknown": _l("Confirmation unfinished: Klarna did not answer"),
+    "authorization_postponed": _l("Confirmation postponed: Klarna asked to wait"),
+    "authorization_failed": _l("Klarna refused the payment"),
+    "returned_success": _l("Customer came back from Klarna"), "returned_cancel": _l("Customer cancelled at Klarna"),
+    "returned_back": _l("Customer went back from Klarna"), "returned_failure": _l("Payment failed at Klarna"),
+    "returned_error": _l("Error on Klarna's payment page"),
 }
 
 

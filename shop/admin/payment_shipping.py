@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from shop.db import db
 from shop.i18n import money
+from shop.i18n_markers import N_
 from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order, Payment, PaymentEvent, PaymentMethod, Shipment
 from shop.orders import add_event
@@ -98,10 +99,10 @@ def create_manual_payment(session: Session, order: Order, offer: NewPaymentOffer
                       currency=offer.currency, amount=offer.amount)
     session.add(payment)
     session.flush()
-    message = f"Payment transaction created with {method.name}"
+    message, message_args = N_("Payment transaction created with %(method)s"), {"method": method.name}
     session.add(PaymentEvent(payment_id=payment.id, kind="created", amount=offer.amount, actor=actor,
-                             message=message))
+                             message=message, data={"message_args": message_args}))
     add_event(session, order, "payment_transaction_created", message, actor=actor, payment_id=payment.id,
-              amount=offer.amount, currency=offer.currency)
+              amount=offer.amount, currency=offer.currency, message_args=message_args)
     session.commit()
     return payment

@@ -248,6 +248,7 @@ PAYMENT_ORDER_EVENT_LABELS = {
     "klarna_returned": _l("Customer came back from Klarna"), "klarna_session_failed": _l("Klarna session failed"),
     "klarna_amount_mismatch": _l("Klarna amount did not match"),
     "payment_transaction_created": _l("New payment transaction"),
+    "klarna_callback": _l("Klarna status callback"), "klarna_notification": _l("Klarna notification"),
 }
 
 order_pages.ORDER_PAGE_CONTEXT.append(payment_page_context)

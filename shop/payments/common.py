@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from shop.i18n_markers import KLARNA_ANSWERED, N_
 from shop.klarna import KlarnaConnectionError, KlarnaError, KlarnaServerError
 from shop.models import Order, OrderLine, Payment, PaymentEvent, utcnow
 from shop.money import BASE_CURRENCY, convert_to_base
@@ -97,12 +98,17 @@ def klarna_order_payload(order: Order, **extra: Any) -> dict[str, Any]:
 
 def add_payment_event(session: Session, payment: Payment, kind: str, message: str = "", *,
                       amount: int | None = None, actor: str = "", error: ProviderError | None = None,
-                      **fields: Any) -> PaymentEvent:
+                      message_args: dict[str, Any] | None = None, **fields: Any) -> PaymentEvent:
+    """`message` is a msgid (marked with N_), shown translated with `message_args` filling its placeholders;
+    with an `error` and no message, Klarna's own words under a translated lead."""
     data = fields.pop("data", {})
     if error is not None:
-        message = message or error.message
+        if not message:
+            message, message_args = KLARNA_ANSWERED, {"message": error.message}
         fields.setdefault("correlation_id", error.correlation_id)
         data = {**data, "error_code": error.error_code, "outcome_unknown": error.outcome_unknown}
+    if message_args:
+        data = {**data, "message_args": dict(message_args)}
     now = utcnow()  # the payment layer's one clock, for the event and the payment alike
     event = PaymentEvent(payment_id=payment.id, kind=kind, message=message, amount=amount, actor=actor,
                          data=data, created_at=now, **fields)
@@ -132,5 +138,5 @@ def note_capture_on_order(session: Session, payment: Payment, amount: int, actor
         data["eur_equivalent"] = convert_to_base(amount, order.exchange_rate, payment.currency)
     add_event(session, order, "payment_captured", message, actor=actor, **data)
     if (payment.payment_option or "").upper() in INSTALMENT_OPTIONS:
-        add_event(session, order, "payment_instructions", "Klarna now sends the customer payment instructions",
+        add_event(session, order, "payment_instructions", N_("Klarna now sends the customer payment instructions"),
                   actor=actor, payment_id=payment.id)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
+from shop.i18n_markers import N_, label_arg, money_arg
 from shop.klarna import KlarnaBadRequest, KlarnaClient, KlarnaError, KlarnaNotFound, KlarnaRateLimited
 from shop.models import Cart, CartItem, Order, Payment, PaymentEvent, PaymentMethod, utcnow
 from shop.orders import add_event
@@ -63,7 +64,8 @@ def finalise(session: Session, payment: Payment, gateway: KlarnaGateway, *, sour
     if not _claim(session, payment, takeover=takeover):
         session.refresh(payment)
         return Finalisation(payment, in_progress=payment.state == states.AUTHORIZING)
-    add_payment_event(session, payment, "returned", f"Klarna confirmed the payment ({source})",
+    add_payment_event(session, payment, "returned", N_("Klarna confirmed the payment (%(source)s)"),
+                      message_args={"source": label_arg("finalise_source", source.partition(":")[0])},
                       data={"source": source})
     session.commit()
     try:
@@ -121,7 +123,7 @@ def _klarna_order_id(session: Session, payment: Payment, client: KlarnaClient, h
     if payment.klarna_order_id:
         return payment.klarna_order_id
     if hpp.get("order_id"):  # PLACE_ORDER / CAPTURE_ORDER: remember it before anything else can fail
-        _remember_order(session, payment, hpp["order_id"], "Klarna order placed by the payment page")
+        _remember_order(session, payment, hpp["order_id"], N_("Klarna order placed by the payment page"))
         return hpp["order_id"]
     token = hpp.get("authorization_token")
     if not token:
@@ -129,10 +131,10 @@ def _klarna_order_id(session: Session, payment: Payment, client: KlarnaClient, h
     order = session.get(Order, payment.order_id)
     if order.total != payment.amount or order.currency != payment.currency:
         return None  # the order changed after the shopper saw it at Klarna
-    add_payment_event(session, payment, "order_requested", "Creating the Klarna order")
+    add_payment_event(session, payment, "order_requested", N_("Creating the Klarna order"))
     session.commit()
     created = client.create_order(token, klarna_order_payload(order))
-    _remember_order(session, payment, created["order_id"], "Klarna order created",
+    _remember_order(session, payment, created["order_id"], N_("Klarna order created"),
                     fraud_status=created.get("fraud_status"))
     return created["order_id"]
 
@@ -164,15 +166,17 @@ def _unfinished(session: Session, payment: Payment, client: KlarnaClient, error:
     return Finalisation(payment)
 
 
-def _cancel_authorization(client: KlarnaClient, token: str | None) -> str:
-    """Release the shopper's unused authorization; best effort (it lapses after 60 minutes anyway)."""
+def _cancel_authorization(client: KlarnaClient, token: str | None) -> str | None:
+    """Release the shopper's unused authorization; best effort (it lapses after 60 minutes anyway).
+
+    Returns Klarna's words when it refused or could not be reached."""
     if not token:
-        return ""
+        return None
     try:
         client.cancel_authorization(token)
     except KlarnaError as error:
-        return f" (releasing the authorization failed: {ProviderError.from_klarna(error).message})"
-    return ""
+        return ProviderError.from_klarna(error).message
+    return None
 
 
 def _authorized(session: Session, payment: Payment, client: KlarnaClient, om: dict) -> Finalisation:
@@ -187,14 +191,14 @@ def _authorized(session: Session, payment: Payment, client: KlarnaClient, om: di
     payment.payment_option = method.get("type")
     payment.payment_option_name = method.get("description")
     payment.state = states.from_klarna(om.get("status", "AUTHORIZED"), payment.fraud_status)
-    add_payment_event(session, payment, "authorized", "Payment reserved by Klarna", amount=om["order_amount"],
+    add_payment_event(session, payment, "authorized", N_("Payment reserved by Klarna"), amount=om["order_amount"],
                       provider_id=om["order_id"],
                       data={"fraud_status": payment.fraud_status, "expires_at": om.get("expires_at"),
                             "payment_option": payment.payment_option, "klarna_status": om.get("status")})
     _record_auto_captures(session, payment, om)
     if payment.state in states.CONFIRMED_STATES:
         order.status = "confirmed" if order.status == "awaiting_payment" else order.status
-        add_event(session, order, "payment_authorized", "Klarna payment reserved", payment_id=payment.id,
+        add_event(session, order, "payment_authorized", N_("Klarna payment reserved"), payment_id=payment.id,
                   klarna_order_id=payment.klarna_order_id)
         empty_cart(session, order)
     session.commit()
@@ -204,27 +208,48 @@ def _authorized(session: Session, payment: Payment, client: KlarnaClient, om: di
 def _record_auto_captures(session: Session, payment: Payment, om: dict) -> None:
     """CAPTURE_ORDER mode: Klarna captured at once; the ledger and the order's history record it."""
     for capture in om.get("captures") or []:
-        add_payment_event(session, payment, "captured", "Captured by Klarna at checkout",
+        add_payment_event(session, payment, "captured", N_("Captured by Klarna at checkout"),
                           amount=capture["captured_amount"], provider_id=capture["capture_id"])
-        note_capture_on_order(session, payment, capture["captured_amount"], "klarna", "Paid at Klarna's checkout")
+        note_capture_on_order(session, payment, capture["captured_amount"], "klarna", N_("Paid at Klarna's checkout"))
     recompute(session, payment)
 
 
 def _authorization_mismatch(session: Session, payment: Payment, client: KlarnaClient, token: str) -> Finalisation:
     order = session.get(Order, payment.order_id)
-    message = (f"The order total changed to {order.total} {order.currency} after the shopper was approved for "
-               f"{payment.amount} {payment.currency}; no Klarna order was created and the authorization "
-               f"was released") + _cancel_authorization(client, token)
-    return _failed_for_mismatch(session, payment, order, message, amount=payment.amount)
+    args = {"total": money_arg(order.total, order.currency), "approved": money_arg(payment.amount, payment.currency)}
+    refusal = _cancel_authorization(client, token)
+    if refusal is None:
+        message = N_("The order total changed to %(total)s after the shopper was approved for %(approved)s; "
+                     "no Klarna order was created and the authorization was released")
+    else:
+        message = N_("The order total changed to %(total)s after the shopper was approved for %(approved)s; "
+                     "no Klarna order was created, and releasing the authorization failed: %(error)s")
+        args["error"] = refusal
+    return _failed_for_mismatch(session, payment, order, message, args, amount=payment.amount)
+
+
+MISMATCH_UNDONE = {
+    "refunded": N_("Klarna order amount %(klarna_amount)s does not match the order total %(total)s; "
+                   "the Klarna order was refunded"),
+    "cancelled": N_("Klarna order amount %(klarna_amount)s does not match the order total %(total)s; "
+                    "the Klarna order was cancelled"),
+}
+MISMATCH_NOT_UNDONE = {
+    "refunded": N_("Klarna order amount %(klarna_amount)s does not match the order total %(total)s; "
+                   "refunding the Klarna order failed: %(error)s"),
+    "cancelled": N_("Klarna order amount %(klarna_amount)s does not match the order total %(total)s; "
+                    "cancelling the Klarna order failed: %(error)s"),
+}
 
 
 def _order_mismatch(session: Session, payment: Payment, client: KlarnaClient, order: Order,
                     om: dict) -> Finalisation:
     """The Klarna order does not match ours: undo it (cancel, or refund what was captured) and fail."""
     captured = om.get("captured_amount") or 0
+    args = {"klarna_amount": money_arg(om.get("order_amount"), om.get("purchase_currency")),
+            "total": money_arg(order.total, order.currency)}
     undo = "refunded" if captured else "cancelled"
-    message = (f"Klarna order amount {om.get('order_amount')} {om.get('purchase_currency')} does not match "
-               f"the order total {order.total} {order.currency}; the Klarna order was {undo}")
+    message = MISMATCH_UNDONE[undo]
     try:
         if captured:
             client.create_refund(om["order_id"], {"refunded_amount": captured, "description": "Order changed"},
@@ -232,16 +257,18 @@ def _order_mismatch(session: Session, payment: Payment, client: KlarnaClient, or
         else:
             client.cancel_order(om["order_id"], idempotency_key=purpose_key(payment, "mismatch-cancel"))
     except KlarnaError as error:
-        message += f" (that failed: {ProviderError.from_klarna(error).message})"
+        message = MISMATCH_NOT_UNDONE[undo]
+        args["error"] = ProviderError.from_klarna(error).message
     payment.klarna_order_id = None  # not this payment's order any more; the event keeps the id
-    return _failed_for_mismatch(session, payment, order, message, amount=om.get("order_amount"),
+    return _failed_for_mismatch(session, payment, order, message, args, amount=om.get("order_amount"),
                                 provider_id=om.get("order_id"))
 
 
-def _failed_for_mismatch(session: Session, payment: Payment, order: Order, message: str, **fields) -> Finalisation:
+def _failed_for_mismatch(session: Session, payment: Payment, order: Order, message: str, message_args: dict,
+                         **fields) -> Finalisation:
     payment.state = states.FAILED
-    add_payment_event(session, payment, "amount_mismatch", message, **fields)
-    add_event(session, order, "klarna_amount_mismatch", message, payment_id=payment.id)
+    add_payment_event(session, payment, "amount_mismatch", message, message_args=message_args, **fields)
+    add_event(session, order, "klarna_amount_mismatch", message, payment_id=payment.id, message_args=message_args)
     session.commit()
     return Finalisation(payment)
 

@@ -11,6 +11,7 @@ from typing import Callable
 
 from sqlmodel import Session, select
 
+from shop.i18n_markers import KLARNA_ANSWERED, N_
 from shop.klarna import KlarnaBadRequest, KlarnaClient, KlarnaError, KlarnaNotFound
 from shop.models import Order, Payment, PaymentMethod
 from shop.orders import add_event
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 UrlsFor = Callable[[Payment], dict[str, str]]
 RETURN_KINDS = ("success", "cancel", "back", "failure", "error")
 KP_URL_KINDS = ("notification", "authorization")
+# What the order's history says when the shopper came back without paying.
+RETURN_EVENT_MESSAGES = {
+    "cancel": N_("The shopper cancelled the payment on Klarna's page"),
+    "back": N_("The shopper came back from Klarna's page without paying"),
+    "failure": N_("Klarna's page reported that the payment failed"),
+    "error": N_("Klarna's page reported an error"),
+}
 
 
 class CheckoutFailed(Exception):
@@ -45,7 +53,7 @@ def start(session: Session, order: Order, method: PaymentMethod, gateway: Klarna
                       amount=order.total, state=states.STARTED)
     session.add(payment)
     session.flush()
-    add_payment_event(session, payment, "session_requested", "Klarna session requested")
+    add_payment_event(session, payment, "session_requested", N_("Klarna session requested"))
     order.payment_method_id = method.id
     session.add(order)
     session.commit()
@@ -60,10 +68,10 @@ def start(session: Session, order: Order, method: PaymentMethod, gateway: Klarna
         _fail_start(session, order, payment, ProviderError.from_klarna(error))
     payment.hpp_session_id = hpp["session_id"]
     payment.session_expires_at = parse_time(hpp.get("expires_at"))
-    add_payment_event(session, payment, "session_created", "Klarna payment session created",
+    add_payment_event(session, payment, "session_created", N_("Klarna payment session created"),
                       data={"kp_session_id": kp["session_id"], "hpp_session_id": hpp["session_id"]})
-    add_payment_event(session, payment, "redirected", "Shopper sent to Klarna's payment page")
-    add_event(session, order, "klarna_redirected", "Shopper sent to Klarna's payment page", payment_id=payment.id)
+    add_payment_event(session, payment, "redirected", N_("Shopper sent to Klarna's payment page"))
+    add_event(session, order, "klarna_redirected", N_("Shopper sent to Klarna's payment page"), payment_id=payment.id)
     session.commit()
     return hpp["redirect_url"]
 
@@ -82,18 +90,19 @@ def _fail_start(session: Session, order: Order, payment: Payment, error: Provide
     payment.state = states.FAILED
     add_payment_event(session, payment, "session_failed", error=error,
                       data={"kp_session_id": payment.kp_session_id})
-    add_event(session, order, "klarna_session_failed", error.message, payment_id=payment.id,
-              correlation_id=error.correlation_id)
+    add_event(session, order, "klarna_session_failed", KLARNA_ANSWERED, payment_id=payment.id,
+              correlation_id=error.correlation_id, message_args={"message": error.message})
     session.commit()
     raise CheckoutFailed(error, payment)
 
 
 def record_return(session: Session, payment: Payment, kind: str, hpp_status: str | None) -> None:
     """The shopper came back without paying (cancel, back, failure, error)."""
-    add_payment_event(session, payment, f"returned_{kind}", f"Shopper returned from Klarna: {kind}",
+    message = RETURN_EVENT_MESSAGES.get(kind, N_("Shopper returned from Klarna: %(kind)s"))
+    add_payment_event(session, payment, f"returned_{kind}", message, message_args={"kind": kind},
                       data={"hpp_status": hpp_status})
     order = session.get(Order, payment.order_id)
-    add_event(session, order, "klarna_returned", f"Shopper returned from Klarna: {kind}", payment_id=payment.id)
+    add_event(session, order, "klarna_returned", message, payment_id=payment.id, message_args={"kind": kind})
     session.commit()
 
 
@@ -124,7 +133,7 @@ def disable_open_sessions(session: Session, order: Order, gateway: KlarnaGateway
             log.warning("could not disable Klarna session of payment %s: %s", payment.id, error)
             continue
         payment.state = states.FAILED
-        add_payment_event(session, payment, "session_disabled", "Replaced by a new payment attempt")
+        add_payment_event(session, payment, "session_disabled", N_("Replaced by a new payment attempt"))
         session.commit()
     return None
 

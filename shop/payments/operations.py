@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session
 
 from shop.klarna import KlarnaClient, KlarnaError
 from shop.models import Payment, PaymentEvent, PaymentMethod, utcnow
 
+from . import states
 from .common import ProviderError, add_payment_event, idempotency_key
 from .gateway import KlarnaGateway
 
@@ -97,7 +99,8 @@ def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *
         raise OperationInProgress(payment.id)
     if not still_possible(payment):
         session.rollback()
-        raise NotAllowed(f"{name} is no longer possible: the payment changed meanwhile")
+        raise NotAllowed(_("%(action)s is no longer possible: the payment changed meanwhile.",
+                           action=str(states.OPERATION_LABELS.get(name, name))))
     event = add_payment_event(session, payment, f"{name}_requested", message, amount=amount, actor=actor,
                               data={"operation": name, "body": body})
     taken = session.exec(  # type: ignore[call-overload]

@@ -6,8 +6,11 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from shop.i18n import money
+from shop.i18n_markers import N_, label_arg
 from shop.models import Order, Payment, PaymentEvent, Shipment, utcnow
 from shop.orders import add_event
 
@@ -41,7 +44,8 @@ def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: st
     """Run one Klarna write for the payment; returns the outcome event."""
     if not states.can(name if name != "update_authorization" else "update_amount", payment.state) \
             or not payment.klarna_order_id:
-        raise NotAllowed(f"{name} is not possible while the payment is {payment.state}")
+        raise NotAllowed(_("%(action)s is not possible in the payment's current state (%(state)s).",
+                           action=str(states.OPERATION_LABELS.get(name, name)), state=states.label(payment.state)))
     event = claim(session, payment, name, body, actor=actor, amount=amount, message=message,
                   still_possible=lambda fresh: _still_possible(fresh, name, amount))
     return _finish(session, payment, event, gateway)
@@ -88,12 +92,13 @@ def resolve_pending(session: Session, payment: Payment, gateway: KlarnaGateway) 
         return None
     if utcnow() - as_utc(event.created_at) > REPLAY_WINDOW:
         add_payment_event(session, payment, f"{event.data['operation']}_unresolved",
-                          "No answer within Klarna's replay window; Klarna's order shows what happened",
+                          N_("No answer within Klarna's replay window; Klarna's order shows what happened"),
                           request_event_id=event.id, actor="sync")
         release_claim(session, payment, event)
         session.commit()
         return None
-    add_payment_event(session, payment, "retried", f"Retrying {event.data['operation']} with the same key",
+    add_payment_event(session, payment, "retried", N_("Retrying with the same key: %(operation)s"),
+                      message_args={"operation": label_arg("operation", event.data["operation"])},
                       request_event_id=event.id, idempotency_key=event.idempotency_key)
     session.commit()
     return _finish(session, payment, event, gateway)
@@ -108,18 +113,18 @@ def _outcome(session, payment, event, kind, message, **fields) -> PaymentEvent:
 
 def _captured(session, payment, event, created, gateway) -> PaymentEvent:
     quantities = {line["reference"]: line["quantity"] for line in event.data["body"].get("order_lines") or []}
-    outcome = _outcome(session, payment, event, "captured", "Payment activated", amount=event.amount,
+    outcome = _outcome(session, payment, event, "captured", N_("Payment activated"), amount=event.amount,
                        provider_id=created.id, correlation_id=created.correlation_id,
                        data={"quantities": quantities})
     session.flush()
     totals = recompute(session, payment)
     payment.state = states.CAPTURED if totals.captured >= payment.amount else states.PART_CAPTURED
-    note_capture_on_order(session, payment, event.amount, event.actor, "Klarna payment activated")
+    note_capture_on_order(session, payment, event.amount, event.actor, N_("Klarna payment activated"))
     return outcome
 
 
 def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
-    return _outcome(session, payment, event, "refunded", "Payment refunded", amount=event.amount,
+    return _outcome(session, payment, event, "refunded", N_("Payment refunded"), amount=event.amount,
                     provider_id=created.id, correlation_id=created.correlation_id)
 
 
@@ -134,30 +139,31 @@ def _extended(session, payment, event, _result, gateway) -> PaymentEvent:
         expires_at = None
     if expires_at:
         payment.expires_at = parse_time(expires_at)
-    return _outcome(session, payment, event, "extended", "Expiry date extended", data={"expires_at": expires_at})
+    return _outcome(session, payment, event, "extended", N_("Expiry date extended"),
+                    data={"expires_at": expires_at})
 
 
 def _cancelled(session, payment, event, _result, gateway) -> PaymentEvent:
     payment.state = states.CANCELLED
     order = session.get(Order, payment.order_id)
-    add_event(session, order, "payment_cancelled", "Klarna reservation cancelled; the customer is not charged",
+    add_event(session, order, "payment_cancelled", N_("Klarna reservation cancelled; the customer is not charged"),
               actor=event.actor, payment_id=payment.id)
-    return _outcome(session, payment, event, "cancelled", "Reservation cancelled")
+    return _outcome(session, payment, event, "cancelled", N_("Reservation cancelled"))
 
 
 def _released(session, payment, event, _result, gateway) -> PaymentEvent:
     payment.state = states.CLOSED
-    return _outcome(session, payment, event, "released", "Remaining reservation released")
+    return _outcome(session, payment, event, "released", N_("Remaining reservation released"))
 
 
 def _resent(session, payment, event, _result, gateway) -> PaymentEvent:
-    return _outcome(session, payment, event, "instructions_resent", "Payment instructions sent again",
+    return _outcome(session, payment, event, "instructions_resent", N_("Payment instructions sent again"),
                     provider_id=event.data["body"]["capture_id"])
 
 
 def _amount_updated(session, payment, event, _result, gateway) -> PaymentEvent:
     new_amount = event.data["body"]["order_amount"]
-    outcome = _outcome(session, payment, event, "amount_updated", "Klarna approved the new amount",
+    outcome = _outcome(session, payment, event, "amount_updated", N_("Klarna approved the new amount"),
                        amount=new_amount, data={"from": payment.amount, "to": new_amount})
     payment.amount = new_amount
     return outcome
@@ -201,7 +207,7 @@ def activate(session: Session, payment: Payment, gateway: KlarnaGateway, *, acto
     order = session.get(Order, payment.order_id)
     body, amount = _capture_body(session, payment, {}, everything=True, reference=f"order-{order.number}")
     if amount <= 0:
-        raise NotAllowed("Nothing left to activate.")
+        raise NotAllowed(_("Nothing left to activate."))
     return perform(session, payment, gateway, "capture", body, actor=actor, amount=amount)
 
 
@@ -246,7 +252,7 @@ def resend_instructions(session: Session, payment: Payment, gateway: KlarnaGatew
         PaymentEvent.payment_id == payment.id, PaymentEvent.kind.in_(CAPTURE_KINDS)  # type: ignore[attr-defined]
     ).order_by(PaymentEvent.id)).all()
     if not captures:
-        raise NotAllowed("There is no activated payment to send instructions for.")
+        raise NotAllowed(_("There is no activated payment to send instructions for."))
     return [perform(session, payment, gateway, "resend", {"capture_id": capture.provider_id}, actor=actor)
             for capture in captures if capture.provider_id]
 
@@ -255,7 +261,8 @@ def refund(session: Session, payment: Payment, gateway: KlarnaGateway, amount: i
            description: str = "") -> PaymentEvent:
     totals = totals_of(payment, session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id)).all())
     if not 0 < amount <= totals.refundable:
-        raise NotAllowed(f"The refund must be between 0 and {totals.refundable}.")
+        raise NotAllowed(_("The refund must be more than %(zero)s and at most %(amount)s.",
+                           zero=money(0, payment.currency), amount=money(totals.refundable, payment.currency)))
     body: dict[str, Any] = {"refunded_amount": amount}
     if description:
         body["description"] = description[:255]

@@ -42,6 +42,13 @@ LABELS = {
     AWAITING: _l("Awaiting payment"),
 }
 
+# The merchant's words for what is asked of Klarna (the operations of `operations.py`).
+OPERATION_LABELS = {
+    "capture": _l("Activation"), "refund": _l("Refund"), "extend": _l("Expiry extension"),
+    "cancel": _l("Cancellation"), "release": _l("Release of the remaining reservation"),
+    "resend": _l("Resending of payment instructions"), "update_authorization": _l("Amount change"),
+}
+
 # Klarna order status (and fraud status) -> our state.
 FROM_KLARNA = {
     "AUTHORIZED": AUTHORIZED,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from shop.i18n_markers import N_, label_arg
 from shop.klarna import KlarnaError
 from shop.models import Order, Payment, PaymentEvent, PaymentMethod, utcnow
 from shop.orders import add_event, release_stock
@@ -92,33 +93,35 @@ def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[Paym
     if settled:
         events += _new_captures(session, payment, om, actor)
         events += _new_money(session, payment, om.get("refunds") or [], "refund_id", "refunded_amount",
-                             REFUND_KINDS, "refunded_elsewhere", "Refunded outside the shop", actor)
+                             REFUND_KINDS, "refunded_elsewhere", N_("Refunded outside the shop"), actor)
     if om.get("order_amount") is not None and om["order_amount"] != payment.amount:
-        events.append(add_payment_event(session, payment, "amount_changed", "Order amount changed at Klarna",
+        events.append(add_payment_event(session, payment, "amount_changed", N_("Order amount changed at Klarna"),
                                         amount=om["order_amount"], actor=actor,
                                         data={"from": payment.amount, "to": om["order_amount"]}))
         payment.amount = om["order_amount"]
     expires_at = parse_time(om.get("expires_at"))
     if expires_at and expires_at != as_utc(payment.expires_at):
-        events.append(add_payment_event(session, payment, "expiry_changed", "Expiry date changed at Klarna",
+        events.append(add_payment_event(session, payment, "expiry_changed", N_("Expiry date changed at Klarna"),
                                         actor=actor, data={"expires_at": om.get("expires_at")}))
         payment.expires_at = expires_at
     if om.get("fraud_status") and om["fraud_status"] != payment.fraud_status:
         events.append(add_payment_event(session, payment, "fraud_status_changed",
-                                        f"Klarna fraud status: {om['fraud_status']}", actor=actor,
+                                        N_("Klarna fraud status: %(status)s"), actor=actor,
+                                        message_args={"status": label_arg("fraud_status", om["fraud_status"])},
                                         data={"from": payment.fraud_status, "to": om["fraud_status"]}))
         payment.fraud_status = om["fraud_status"]
     new_state = states.from_klarna(om.get("status", ""), payment.fraud_status, payment.state)
     if settled and new_state != payment.state:
-        events.append(_state_changed(session, payment, new_state, f"Klarna status {om.get('status')}", actor))
+        events.append(_state_changed(session, payment, new_state, N_("Klarna status %(status)s: %(state)s"), actor,
+                                     status=om.get("status")))
     return events
 
 
 def _new_captures(session: Session, payment: Payment, om: dict, actor: str) -> list[PaymentEvent]:
     events = _new_money(session, payment, om.get("captures") or [], "capture_id", "captured_amount",
-                        CAPTURE_KINDS, "captured_elsewhere", "Captured outside the shop", actor)
+                        CAPTURE_KINDS, "captured_elsewhere", N_("Captured outside the shop"), actor)
     for event in events:
-        note_capture_on_order(session, payment, event.amount, actor, "Klarna payment activated outside the shop")
+        note_capture_on_order(session, payment, event.amount, actor, N_("Klarna payment activated outside the shop"))
     return events
 
 
@@ -131,14 +134,16 @@ def _new_money(session, payment, items, id_key, amount_key, kinds, kind, message
     ]
 
 
-def _state_changed(session: Session, payment: Payment, new_state: str, why: str, actor: str) -> PaymentEvent:
+def _state_changed(session: Session, payment: Payment, new_state: str, message: str, actor: str,
+                   **why: str | None) -> PaymentEvent:
+    """`message` says why, with a %(state)s placeholder for the new state's word."""
     old = payment.state
     payment.state = new_state
-    message = f"{why}: {states.label(new_state)}"
+    message_args = {**why, "state": label_arg("payment_state", new_state)}
     order = session.get(Order, payment.order_id)
     add_event(session, order, "payment_status_changed", message, actor=actor, payment_id=payment.id,
-              **{"from": old, "to": new_state})
-    return add_payment_event(session, payment, "status_changed", message, actor=actor,
+              message_args=message_args, **{"from": old, "to": new_state})
+    return add_payment_event(session, payment, "status_changed", message, actor=actor, message_args=message_args,
                              data={"from": old, "to": new_state})
 
 
@@ -212,7 +217,7 @@ def _settle_open_session(session: Session, payment: Payment, gateway: KlarnaGate
         report.finalised += 1
     elif payment.state in (states.STARTED, states.FAILED) and (
             result.hpp_status in SESSION_ENDED or _session_expired(payment)):
-        _abandon(session, payment, f"Klarna session ended ({result.hpp_status or 'expired'})")
+        _abandon(session, payment, result.hpp_status or SESSION_GONE)
         report.abandoned += 1
 
 
@@ -231,16 +236,19 @@ def _session_expired(payment: Payment) -> bool:
     return as_utc(payment.session_expires_at) < utcnow()
 
 
-def _abandon(session: Session, payment: Payment, reason: str) -> None:
+def _abandon(session: Session, payment: Payment, hpp_status: str) -> None:
     payment.state = states.ABANDONED
-    add_payment_event(session, payment, "abandoned", reason, actor="sync")
+    message_args = {"status": hpp_status}
+    add_payment_event(session, payment, "abandoned", N_("Klarna session ended (%(status)s)"), actor="sync",
+                      message_args=message_args)
     order = session.get(Order, payment.order_id)
     others = session.exec(select(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
                                                 Payment.state.not_in(states.FINAL))).all()  # type: ignore[attr-defined]
     if order.status == "awaiting_payment" and not others:
         order.status = "abandoned"
         release_stock(session, order)
-        add_event(session, order, "abandoned", f"{reason}; stock released", actor="sync", payment_id=payment.id)
+        add_event(session, order, "abandoned", N_("Klarna session ended (%(status)s); stock released"), actor="sync",
+                  payment_id=payment.id, message_args=message_args)
     session.commit()
 
 
@@ -248,8 +256,8 @@ def _expire_locally_if_due(session: Session, payment: Payment, report: SyncRepor
     """Klarna unreachable and the reservation is past its expiry: it is unapproved all the same."""
     if payment.state in (states.AUTHORIZED, states.PENDING) and payment.expires_at \
             and as_utc(payment.expires_at) < utcnow():
-        _state_changed(session, payment, states.EXPIRED, "Past the expiry date and Klarna could not be reached",
-                       "sync")
+        _state_changed(session, payment, states.EXPIRED,
+                       N_("Past the expiry date and Klarna could not be reached: %(state)s"), "sync")
         session.commit()
         report.expired += 1
 

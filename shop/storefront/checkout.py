@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlmodel import Session, select
 
 from shop.db import db
+from shop.i18n_markers import N_
 from shop.models import Cart, Order, Payment, PaymentMethod, ShippingMethod, ShopVersion
 from shop.payments.states import CONFIRMED_STATES
 from shop.models.orders import vat_breakdown
@@ -55,8 +56,8 @@ def start_payment(session: Session, order: Order, method: PaymentMethod) -> Resp
 
 def start_manual_payment(session: Session, order: Order, method: PaymentMethod) -> str:
     """Bank transfer and the like: the order waits for the money; show the instructions."""
-    add_event(session, order, "awaiting_payment", f"Waiting for payment: {method.name}",
-              payment_method_id=method.id, provider=method.provider)
+    add_event(session, order, "awaiting_payment", N_("Waiting for payment: %(method)s"),
+              message_args={"method": method.name}, payment_method_id=method.id, provider=method.provider)
     cart = session.get(Cart, order.cart_id) if order.cart_id else None
     if cart is not None:
         empty_cart(session, cart)

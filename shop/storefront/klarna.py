@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from shop import csrf
 from shop.db import db
+from shop.i18n_markers import N_
 from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order, Payment, PaymentMethod
 from shop.orders import add_event
@@ -167,7 +168,7 @@ def klarna_status_update(token: str, payment_id: int):
     """Klarna's status callback: never trusted, only a reason to read the session from Klarna."""
     order, payment = _order_and_payment(token, payment_id)
     body = request.get_json(silent=True) or {}
-    add_event(db(), order, "klarna_callback", "Klarna status callback received", payment_id=payment.id,
+    add_event(db(), order, "klarna_callback", N_("Klarna status callback received"), payment_id=payment.id,
               event_id=str(body.get("event_id", ""))[:64])
     db().commit()
     try:
@@ -186,8 +187,8 @@ def klarna_notification(token: str, payment_id: int):
 
     order, payment = _order_and_payment(token, payment_id)
     body = request.get_json(silent=True) or {}
-    add_event(db(), order, "klarna_notification", f"Klarna notification: {str(body.get('event_type', ''))[:40]}",
-              payment_id=payment.id)
+    add_event(db(), order, "klarna_notification", N_("Klarna notification: %(event_type)s"), payment_id=payment.id,
+              message_args={"event_type": str(body.get("event_type", ""))[:40]})
     db().commit()
     try:
         sync(db(), payment, current_gateway(), actor="klarna-notification")

@@ -11,6 +11,7 @@ import logging
 from flask import session as browser_session
 from sqlmodel import Session, select
 
+from shop.i18n_markers import N_
 from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order
 from shop.orders import add_event, release_stock
@@ -56,5 +57,5 @@ def cancel_replaced_order(session: Session) -> None:
         return
     order.status = "cancelled"
     release_stock(session, order)
-    add_event(session, order, "cancelled", "Replaced by a new checkout of the same shopper; stock released")
+    add_event(session, order, "cancelled", N_("Replaced by a new checkout of the same shopper; stock released"))
     session.commit()

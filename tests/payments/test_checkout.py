@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from shop.i18n_markers import KLARNA_ANSWERED, money_arg
 from shop.models import Order, OrderLine
 from shop.payments import klarna_checkout, states
 from shop.payments.klarna_checkout import CheckoutFailed
@@ -110,7 +111,7 @@ def test_changed_order_total_releases_the_authorization_and_fails(session, simul
     assert not simulator.orders.all(), "no Klarna order for an amount the shopper was not shown"
     assert simulator.store.get("authorization", token)["state"] == "cancelled"
     [mismatch] = events(session, payment, "amount_mismatch")
-    assert str(order.total) in mismatch.message
+    assert mismatch.data["message_args"]["total"] == money_arg(order.total, order.currency)
     assert order_events(session, order, "klarna_amount_mismatch")
     assert reload(session, order).status == "awaiting_payment"
     # The completed session can never be paid again: later finalisers leave it alone.
@@ -185,7 +186,7 @@ def test_klarna_unreachable_at_start_fails_the_payment_and_keeps_the_order(sessi
     payment = failed.value.payment
     assert reload(session, payment).state == states.FAILED and not payment.hpp_session_id
     [event] = events(session, payment, "session_failed")
-    assert event.message == error.message
+    assert event.message == KLARNA_ANSWERED and event.data["message_args"] == {"message": error.message}
     [order_event] = order_events(session, order, "klarna_session_failed")
     assert order_event.data["correlation_id"] == error.correlation_id
     if fault == "503":

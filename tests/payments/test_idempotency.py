@@ -101,7 +101,7 @@ def test_klarnas_refusal_releases_the_claim_with_its_evidence(session, simulator
     error = raised.value
     assert not error.outcome_unknown and error.error_code == "CAPTURE_NOT_ALLOWED"
     [failed] = events(session, payment, "capture_failed")
-    assert failed.message == error.message and "Capture not allowed" in failed.message
+    assert failed.data["message_args"] == {"message": error.message} and "Capture not allowed" in error.message
     [call] = klarna_calls(session, method="POST", path_end="/captures")
     assert call.status == 403 and failed.correlation_id == error.correlation_id == call.correlation_id
     assert failed.data["error_code"] == "CAPTURE_NOT_ALLOWED"
