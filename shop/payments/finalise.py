@@ -24,7 +24,7 @@ from .common import (
     ProviderError, add_payment_event, klarna_order_payload, note_capture_on_order, outcome_unknown, parse_time,
     purpose_key,
 )
-from .gateway import KlarnaGateway
+from .gateway import KlarnaGateway, correlation_id
 from .ledger import recompute
 
 CLAIMABLE = (states.STARTED, states.FAILED, states.ABANDONED)
@@ -135,14 +135,15 @@ def _klarna_order_id(session: Session, payment: Payment, client: KlarnaClient, h
     session.commit()
     created = client.create_order(token, klarna_order_payload(order))
     _remember_order(session, payment, created["order_id"], N_("Klarna order created"),
-                    fraud_status=created.get("fraud_status"))
+                    correlation_id=correlation_id(client), fraud_status=created.get("fraud_status"))
     return created["order_id"]
 
 
-def _remember_order(session: Session, payment: Payment, klarna_order_id: str, message: str, **data) -> None:
+def _remember_order(session: Session, payment: Payment, klarna_order_id: str, message: str, *,
+                    correlation_id: str | None = None, **data) -> None:
     payment.klarna_order_id = klarna_order_id
     add_payment_event(session, payment, "order_created", message, provider_id=klarna_order_id,
-                      data={"klarna_order_id": klarna_order_id, **data})
+                      correlation_id=correlation_id, data={"klarna_order_id": klarna_order_id, **data})
     session.commit()
 
 
@@ -192,14 +193,14 @@ def _authorized(session: Session, payment: Payment, client: KlarnaClient, om: di
     payment.payment_option_name = method.get("description")
     payment.state = states.from_klarna(om.get("status", "AUTHORIZED"), payment.fraud_status)
     add_payment_event(session, payment, "authorized", N_("Payment reserved by Klarna"), amount=om["order_amount"],
-                      provider_id=om["order_id"],
+                      provider_id=om["order_id"], correlation_id=correlation_id(client),
                       data={"fraud_status": payment.fraud_status, "expires_at": om.get("expires_at"),
                             "payment_option": payment.payment_option, "klarna_status": om.get("status")})
     _record_auto_captures(session, payment, om)
     if payment.state in states.CONFIRMED_STATES:
         order.status = "confirmed" if order.status == "awaiting_payment" else order.status
         add_event(session, order, "payment_authorized", N_("Klarna payment reserved"), payment_id=payment.id,
-                  klarna_order_id=payment.klarna_order_id)
+                  klarna_order_id=payment.klarna_order_id, correlation_id=correlation_id(client))
         empty_cart(session, order)
     session.commit()
     return Finalisation(payment)

@@ -51,10 +51,18 @@ class KlarnaGateway:
     def client_for(self, settings: dict[str, Any], username: str, secret: str, *,
                    order_id: int | None = None, payment_id: int | None = None) -> KlarnaClient:
         extra = {"sleep": self.sleep} if self.sleep else {}
-        return KlarnaClient(
+        calls: list[CallRecord] = []
+
+        def on_call(record: CallRecord) -> None:
+            calls.append(record)
+            self._log_call(record, order_id, payment_id)
+
+        client = KlarnaClient(
             username, secret, base_url=self.base_url(settings), timeout=self.timeout, session=self.http,
-            on_call=lambda record: self._log_call(record, order_id, payment_id), **extra,
+            on_call=on_call, **extra,
         )
+        client.calls = calls  # type: ignore[attr-defined]  # this client's attempts, newest last
+        return client
 
     def _log_call(self, record: CallRecord, order_id: int | None, payment_id: int | None) -> None:
         """Store the redacted call in its own short transaction: never part of the caller's."""
@@ -69,6 +77,17 @@ class KlarnaGateway:
                 session.commit()
         except Exception:  # the log must never break a payment
             log.exception("could not store the Klarna request log entry")
+
+
+def correlation_id(client: KlarnaClient) -> str | None:
+    """Klarna's correlation id of the client's latest call, for the event that records it."""
+    calls = getattr(client, "calls", None)
+    return calls[-1].correlation_id if calls else None
+
+
+def correlation_ids(client: KlarnaClient, last: int) -> list[str]:
+    calls = getattr(client, "calls", None) or []
+    return [call.correlation_id for call in calls[-last:] if call.correlation_id]
 
 
 def current_gateway() -> KlarnaGateway:

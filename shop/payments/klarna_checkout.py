@@ -19,7 +19,7 @@ from shop.orders import add_event
 from . import states
 from .common import ProviderError, add_payment_event, klarna_order_payload, parse_time
 from .finalise import CLAIMABLE, Finalisation, empty_cart, finalise
-from .gateway import KlarnaGateway
+from .gateway import KlarnaGateway, correlation_id, correlation_ids
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,14 @@ def start(session: Session, order: Order, method: PaymentMethod, gateway: Klarna
         _fail_start(session, order, payment, ProviderError.from_klarna(error))
     payment.hpp_session_id = hpp["session_id"]
     payment.session_expires_at = parse_time(hpp.get("expires_at"))
+    correlations = correlation_ids(client, 2)
     add_payment_event(session, payment, "session_created", N_("Klarna payment session created"),
-                      data={"kp_session_id": kp["session_id"], "hpp_session_id": hpp["session_id"]})
+                      correlation_id=correlation_id(client),
+                      data={"kp_session_id": kp["session_id"], "hpp_session_id": hpp["session_id"],
+                            "correlation_ids": correlations})
     add_payment_event(session, payment, "redirected", N_("Shopper sent to Klarna's payment page"))
-    add_event(session, order, "klarna_redirected", N_("Shopper sent to Klarna's payment page"), payment_id=payment.id)
+    add_event(session, order, "klarna_redirected", N_("Shopper sent to Klarna's payment page"), payment_id=payment.id,
+              correlation_ids=correlations)
     session.commit()
     return hpp["redirect_url"]
 

@@ -94,8 +94,10 @@ def test_paying_with_klarna_confirms_the_order_once(client, db_session, filled_c
     assert payment.expires_at is not None and payment.klarna_order_id
     assert create_order_calls(db_session) == 1
     assert cart_contents(db_session, "en") == {}
-    kinds = [e.kind for e in db_session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id))]
-    assert {"placed", "klarna_redirected", "payment_authorized", "klarna_callback"} <= set(kinds)
+    events = {e.kind: e for e in db_session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id))}
+    assert {"placed", "klarna_redirected", "payment_authorized", "klarna_callback"} <= set(events)
+    assert len(events["klarna_redirected"].data["correlation_ids"]) == 2  # KP and HPP sessions
+    assert events["payment_authorized"].data["correlation_id"]
 
 
 def test_swedish_order_is_sent_to_klarna_in_sek(client, db_session, callbacks, simulator):
