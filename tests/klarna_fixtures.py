@@ -7,6 +7,8 @@ the in-process simulator, and the payment is finalised as the shopper's return w
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from sqlmodel import select
 
@@ -78,3 +80,41 @@ def paid_payment(session, simulator, gateway, order, *, category="PAY_LATER", em
 
 def latest_payment(session, order) -> Payment:
     return session.exec(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())).first()
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class CallbackQueue:
+    """Collects the simulator's server-to-server calls; the test decides when they arrive."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+        self.app = None
+
+    def __call__(self, url: str, body: dict) -> None:
+        self.sent.append((url, body))
+
+    def deliver(self) -> list[int]:
+        client = self.app.test_client()
+        statuses = [client.post(_path(url), json=body).status_code for url, body in self.sent]
+        self.sent.clear()
+        return statuses
+
+
+@pytest.fixture
+def callbacks():
+    return CallbackQueue()
+
+
+@pytest.fixture
+def app_overrides(callbacks):
+    return {"SIMULATOR_CALLBACK_SENDER": callbacks}
+
+
+@pytest.fixture
+def app(app, callbacks):  # noqa: F811  (extends the shared fixture: callbacks reach this app)
+    callbacks.app = app
+    return app

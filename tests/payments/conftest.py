@@ -9,41 +9,9 @@ from sqlmodel import select
 from shop.models import KlarnaCall, OrderEvent, PaymentEvent, PaymentMethod, Product, utcnow
 from shop.orders import record_shipment
 from tests.klarna_fixtures import (  # noqa: F401  (fixtures, and helpers the payment tests import from here)
-    gateway, klarna_method, latest_payment, make_order, merchant_urls, paid_payment, simulator, start_checkout,
+    app, app_overrides, callbacks, gateway, klarna_method, latest_payment, make_order, merchant_urls, paid_payment,
+    simulator, start_checkout,
 )
-
-
-class CallbackQueue:
-    """Collects the simulator's server-to-server calls; the test decides when they arrive."""
-
-    def __init__(self):
-        self.sent: list[tuple[str, dict]] = []
-        self.app = None
-
-    def __call__(self, url: str, body: dict) -> None:
-        self.sent.append((url, body))
-
-    def deliver(self) -> list[int]:
-        client = self.app.test_client()
-        statuses = [client.post(url.replace("http://localhost", ""), json=body).status_code for url, body in self.sent]
-        self.sent.clear()
-        return statuses
-
-
-@pytest.fixture
-def callbacks():
-    return CallbackQueue()
-
-
-@pytest.fixture
-def app_overrides(callbacks):
-    return {"SIMULATOR_CALLBACK_SENDER": callbacks}
-
-
-@pytest.fixture
-def app(app, callbacks):  # noqa: F811  (extends the shared fixture)
-    callbacks.app = app
-    return app
 
 
 def set_method_settings(session, **settings) -> PaymentMethod:

@@ -9,27 +9,9 @@ from shop.models import KlarnaCall, Order, OrderEvent, Payment
 from shop.payments import states
 
 from .conftest import add_to_cart, cart_contents, product, token_from
+from tests.klarna_fixtures import app, app_overrides, callbacks, simulator  # noqa: F401  (fixtures)
+
 from .test_checkout import checkout
-
-
-class CallbackQueue(list):
-    def __call__(self, url, body):
-        self.append((url, body))
-
-
-@pytest.fixture
-def callbacks():
-    return CallbackQueue()
-
-
-@pytest.fixture
-def app_overrides(callbacks):
-    return {"SIMULATOR_CALLBACK_SENDER": callbacks}
-
-
-@pytest.fixture
-def simulator(app):
-    return app.extensions["klarna_simulator"]
 
 
 @pytest.fixture
@@ -72,12 +54,6 @@ def create_order_calls(db_session) -> int:
     return len([c for c in db_session.exec(select(KlarnaCall)) if c.path.endswith("/order") and c.method == "POST"])
 
 
-def deliver(client, callbacks):
-    statuses = [client.post(path(url), json=body).status_code for url, body in callbacks]
-    callbacks.clear()
-    return statuses
-
-
 def test_paying_with_klarna_confirms_the_order_once(client, db_session, filled_cart, callbacks):
     success = on_hosted_page(client, klarna_checkout(client, db_session))
     order = the_order(db_session)
@@ -86,7 +62,7 @@ def test_paying_with_klarna_confirms_the_order_once(client, db_session, filled_c
     assert response.status_code == 303 and response.location == f"/en/order/{order.token}"
     html = client.get(response.location).get_data(as_text=True)
     assert "Klarna: Pay later" in html and order.number in html
-    assert deliver(client, callbacks) == [200, 200]  # IN_PROGRESS and COMPLETED callbacks, after the return
+    assert callbacks.deliver() == [200, 200]  # IN_PROGRESS and COMPLETED callbacks, after the return
     assert client.get(success).status_code == 303  # a refresh changes nothing
     [payment] = payments_of(db_session, order)
     order = the_order(db_session)
@@ -114,7 +90,7 @@ def test_a_shopper_who_never_returns_is_finalised_by_the_callback_alone(client, 
                                                                          callbacks):
     on_hosted_page(client, klarna_checkout(client, db_session))  # the browser closes here
     assert the_order(db_session).status == "awaiting_payment"
-    assert 200 in deliver(client, callbacks)
+    assert 200 in callbacks.deliver()
     order = the_order(db_session)
     [payment] = payments_of(db_session, order)
     assert (order.status, payment.state) == ("confirmed", states.AUTHORIZED)
@@ -124,7 +100,7 @@ def test_a_shopper_who_never_returns_is_finalised_by_the_callback_alone(client, 
 def test_a_shopper_who_never_returns_is_finalised_by_the_sync_alone(app, client, db_session, filled_cart,
                                                                      callbacks, monkeypatch):
     on_hosted_page(client, klarna_checkout(client, db_session))
-    callbacks.clear()  # Klarna's callbacks never arrive
+    callbacks.sent.clear()  # Klarna's callbacks never arrive
     monkeypatch.setattr("shop.payments.sync.STALE_START", timedelta(0))
     result = app.test_cli_runner().invoke(args=["klarna", "sync"])
     assert result.exit_code == 0, result.output
@@ -244,7 +220,7 @@ def test_a_pending_review_is_resolved_by_klarnas_notification(client, db_session
     response = checkout(client, db_session, method="Klarna", code="en", postal_code="00100",
                         email="customer+pend-accept-05@email.fi")
     client.get(on_hosted_page(client, path(response.location)))
-    callbacks.clear()
+    callbacks.sent.clear()
     order = the_order(db_session)
     [payment] = payments_of(db_session, order)
     assert (payment.state, payment.fraud_status) == (states.PENDING, "PENDING")
@@ -253,9 +229,9 @@ def test_a_pending_review_is_resolved_by_klarnas_notification(client, db_session
     with simulator.transaction():
         klarna_order = simulator.orders.load(None, payment.klarna_order_id)
         simulator.orders.decide_fraud(klarna_order, decision)
-    [(url, body)] = callbacks
+    [(url, body)] = callbacks.sent
     assert url.endswith(f"/en/klarna/{order.token}/{payment.id}/notification")
-    assert deliver(client, callbacks) == [200]
+    assert callbacks.deliver() == [200]
     [payment] = payments_of(db_session, order)
     assert payment.state == state
 
