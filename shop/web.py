@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, redirect, render_template, request
+from werkzeug.routing import IntegerConverter
 
 
 def is_htmx() -> bool:
@@ -40,7 +41,17 @@ def is_safe_redirect(target: str | None) -> bool:
         and "\\" not in target
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` only matches ids the database's integer columns can hold: a longer number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
+
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:
         response.vary.add("HX-Request")

@@ -24,3 +24,15 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_an_id_too_large_for_the_database_is_a_404(admin_client):
+    huge = "9" * 25
+    for url in (f"/admin/products/{huge}", f"/admin/shipping-methods/{huge}",
+                f"/admin/settings/shop-versions/{huge}", f"/admin/settings/payment-methods/{huge}"):
+        assert admin_client.get(url).status_code == 404, url
+    page = admin_client.get("/fi/").get_data(as_text=True)
+    from tests.conftest import csrf_token
+
+    response = admin_client.post(f"/fi/cart/add/{huge}", data={"quantity": "1", "csrf_token": csrf_token(page)})
+    assert response.status_code == 404
