@@ -58,6 +58,7 @@ class MoneyField(_TextValueField):
     """Euros typed as "12,90" or "12.90"; data is minor units (1290)."""
 
     currency = BASE_CURRENCY
+    maximum = 10**9  # minor units: well inside the database's integer columns
 
     def show(self, value: int) -> str:
         return format_decimal(to_decimal(value, self.currency), format="0.00")
@@ -69,6 +70,8 @@ class MoneyField(_TextValueField):
             raise ValueError(_l("Enter an amount such as 12,90.")) from None
         if amount < 0:
             raise ValueError(_l("The amount cannot be negative."))
+        if amount > self.maximum:
+            raise ValueError(_l("Enter an amount of at most %(max)s.", max=self.show(self.maximum)))
         return amount
 
 

@@ -48,6 +48,18 @@ def test_a_bad_price_is_422_and_keeps_what_was_typed(admin_client, session):
     assert fresh(session, Product, shoe.id).name == "Trail running shoe"
 
 
+def test_a_price_too_large_to_store_is_422(admin_client, session):
+    shoe = by_sku(session, "RUN-001")
+    response = post(admin_client, f"/admin/products/{shoe.id}", product_data(shoe, price="99999999999999999999"))
+    assert response.status_code == 422 and 'value="99999999999999999999"' in response.get_data(as_text=True)
+    standard = session.exec(select(ShippingMethod).order_by(ShippingMethod.id)).first()
+    response = post(admin_client, f"/admin/shipping-methods/{standard.id}",
+                    {"name": standard.name, "price": "99999999999999999999", "tax_class": standard.tax_class,
+                     "position": "1", "active": "y"})
+    assert response.status_code == 422
+    assert fresh(session, Product, shoe.id).price == 8990
+
+
 def test_other_bad_fields_are_422(admin_client, session):
     shoe = by_sku(session, "RUN-001")
     for changes in ({"stock": "-1"}, {"stock": "x"}, {"name": ""}, {"tax_class": "luxury"}, {"category_id": "999"},
