@@ -4,6 +4,8 @@ from sqlmodel import select
 
 from shop.models import Category, Product
 
+from tests.conftest import csrf_token
+
 from .conftest import add_to_cart, cart_contents, product
 
 
@@ -42,6 +44,16 @@ def test_long_listings_are_paged_without_js(client, db_session):
     assert "Page 2 of 2" in second and 'rel="prev"' in second
     assert client.get("/en/c/outdoor?page=99").status_code == 200  # clamped to the last page
     assert client.get("/en/?page=abc").status_code == 200
+
+
+def test_adding_from_a_later_page_without_js_returns_to_that_page(client, db_session):
+    add_products(db_session, "outdoor", 30)
+    second = client.get("/en/c/outdoor?page=2").get_data(as_text=True)
+    assert 'name="next" type="hidden" value="/en/c/outdoor?page=2"' in second
+    extra = product(db_session, "extra-outdoor-9")  # sorted by name: on the second page
+    response = client.post(f"/en/cart/add/{extra.id}", data={"quantity": "1", "next": "/en/c/outdoor?page=2",
+                                                             "csrf_token": csrf_token(second)})
+    assert response.status_code == 303 and response.location == "/en/c/outdoor?page=2"
 
 
 def test_front_page_shows_categories_and_products(client):
