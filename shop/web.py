@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, redirect, render_template, request
+from flask import Flask, Response, abort, flash, redirect, render_template, request
 from werkzeug.routing import IntegerConverter
 
 
@@ -51,6 +51,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
+
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL text cannot hold NUL: a query with one would fail with a server error."""
+        fields = (value for data in (request.args, request.form) for values in data.listvalues() for value in values)
+        if "\x00" in request.path or any("\x00" in value for value in fields):
+            abort(400)
 
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:

@@ -36,3 +36,15 @@ def test_an_id_too_large_for_the_database_is_a_404(admin_client):
 
     response = admin_client.post(f"/fi/cart/add/{huge}", data={"quantity": "1", "csrf_token": csrf_token(page)})
     assert response.status_code == 404
+
+
+def test_a_nul_character_is_a_bad_request_not_a_database_error(client):
+    """PostgreSQL refuses NUL in text, so it must not reach a query (SQLite would have stored it)."""
+    from tests.conftest import csrf_token
+
+    assert client.get("/fi/p/%00").status_code == 400
+    assert client.get("/admin/login?next=/&next=%00").status_code == 400
+    page = client.get("/admin/login").get_data(as_text=True)
+    response = client.post("/admin/login", data={"email": "a\x00@example.com", "password": "x",
+                                                 "csrf_token": csrf_token(page)})
+    assert response.status_code == 400
