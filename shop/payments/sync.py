@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from shop.i18n_markers import N_, label_arg
@@ -33,6 +33,7 @@ STALE_START = timedelta(minutes=15)  # a started session this old is checked by 
 AUTO_EXTEND_WITHIN = timedelta(days=3)
 ABANDON_WITHOUT_SESSION = timedelta(hours=48)  # a start that never reached Klarna, as long as a session lives
 SESSION_ENDED = ("CANCELLED", "DISABLED", SESSION_GONE)
+READS = 3  # reads of the Klarna order when other requests keep recording events meanwhile
 
 
 @dataclass
@@ -66,14 +67,25 @@ def sync(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: s
         return []
     if payment.pending_event_id is not None:
         _try_resolve(session, payment, gateway)
-    om = read_order(session, payment, gateway)
-    lock_payment(session, payment)  # diff against what is committed now, not what this request read
+    for _attempt in range(READS):
+        seen = _latest_event_id(session, payment)
+        om = read_order(session, payment, gateway)
+        lock_payment(session, payment)  # diff against what is committed now, not what this request read
+        if _latest_event_id(session, payment) == seen:
+            break
+        session.rollback()  # another request wrote meanwhile: Klarna's answer may predate its write
+    else:
+        return []
     events = _diff(session, payment, om, actor)
     payment.synced_at = utcnow()
     recompute(session, payment)
     session.add(payment)
     session.commit()
     return events
+
+
+def _latest_event_id(session: Session, payment: Payment) -> int | None:
+    return session.exec(select(func.max(PaymentEvent.id)).where(PaymentEvent.payment_id == payment.id)).one()
 
 
 def _try_resolve(session: Session, payment: Payment, gateway: KlarnaGateway) -> None:

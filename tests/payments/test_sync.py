@@ -253,3 +253,28 @@ def test_a_write_still_in_flight_does_not_stop_the_sync(session, simulator, gate
     assert reload(session, payment).pending_event_id is not None
     assert sync_all(session, gateway).extended == 1  # resolved now, then extended
     assert reload(session, payment).pending_event_id is None and payment.state == states.PART_CAPTURED
+
+
+def test_a_klarna_read_overtaken_by_a_capture_does_not_undo_it(app, session, simulator, gateway, monkeypatch):
+    from shop.db import new_session
+    from shop.payments import sync as sync_module
+
+    payment = paid_payment(session, simulator, gateway, make_order(session))
+    real_read = sync_module.read_order
+    reads = []
+
+    def read_then_capture_elsewhere(session_, payment_, gateway_):
+        om = real_read(session_, payment_, gateway_)  # Klarna's order before the capture...
+        reads.append(om)
+        if len(reads) > 1:
+            return om
+        with new_session(app) as other:  # ...and meanwhile the merchant activates it from another request
+            service.activate(other, other.get(type(payment), payment.id), gateway, actor="admin@example.com")
+        return om
+
+    monkeypatch.setattr(sync_module, "read_order", read_then_capture_elsewhere)
+    sync_module.sync(session, payment, gateway)
+
+    assert reload(session, payment).state == states.CAPTURED
+    assert not events(session, payment, "status_changed")
+    assert payment.captured_amount == session.get(Order, payment.order_id).total
