@@ -115,6 +115,11 @@ def disable_open_sessions(session: Session, order: Order, gateway: KlarnaGateway
 
     Returns an earlier payment that turns out to be paid already (finalised, or being finalised).
     """
+    confirming = session.exec(select(Payment).where(
+        Payment.order_id == order.id, Payment.provider == "klarna", Payment.state == states.AUTHORIZING,
+    )).first()
+    if confirming is not None:  # Klarna may hold its order already; the finaliser or the sync settles it
+        return confirming
     open_payments = session.exec(select(Payment).where(
         Payment.order_id == order.id, Payment.provider == "klarna",
         Payment.state.in_((states.STARTED, states.FAILED)),  # type: ignore[attr-defined]

@@ -242,3 +242,16 @@ def _change_total(session, order) -> None:
     session.commit()
     session.refresh(order)
 
+
+
+def test_a_new_attempt_leaves_an_order_alone_while_klarna_is_confirming_its_payment(session, simulator, gateway):
+    order = make_order(session)
+    first = start_checkout(session, gateway, order)
+    simulator.complete_hpp_session(first.hpp_session_id)
+    simulator.faults.set("create_order", "timeout", times=1)  # Klarna may have the order: the sync finishes it
+    klarna_checkout.finalise(session, first, gateway, source="return")
+    assert first.state == states.AUTHORIZING
+
+    paid = klarna_checkout.disable_open_sessions(session, order, gateway)
+
+    assert paid is not None and paid.id == first.id, "an order being paid is not replaced or cancelled"
