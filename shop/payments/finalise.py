@@ -218,6 +218,7 @@ def _record_auto_captures(session: Session, payment: Payment, om: dict) -> None:
 def _authorization_mismatch(session: Session, payment: Payment, client: KlarnaClient, token: str) -> Finalisation:
     order = session.get(Order, payment.order_id)
     args = {"total": money_arg(order.total, order.currency), "approved": money_arg(payment.amount, payment.currency)}
+    session.commit()  # no transaction stays open while Klarna is called
     refusal = _cancel_authorization(client, token)
     if refusal is None:
         message = N_("The order total changed to %(total)s after the shopper was approved for %(approved)s; "
@@ -251,6 +252,7 @@ def _order_mismatch(session: Session, payment: Payment, client: KlarnaClient, or
             "total": money_arg(order.total, order.currency)}
     undo = "refunded" if captured else "cancelled"
     message = MISMATCH_UNDONE[undo]
+    session.commit()  # no transaction stays open while Klarna is called
     try:
         if captured:
             client.create_refund(om["order_id"], {"refunded_amount": captured, "description": "Order changed"},

@@ -255,3 +255,34 @@ def test_a_new_attempt_leaves_an_order_alone_while_klarna_is_confirming_its_paym
     paid = klarna_checkout.disable_open_sessions(session, order, gateway)
 
     assert paid is not None and paid.id == first.id, "an order being paid is not replaced or cancelled"
+
+
+@pytest.fixture
+def calls_in_transaction(session, gateway, monkeypatch):
+    """Klarna calls made while the caller's database transaction was open (DESIGN.md §3: none)."""
+    seen = []
+    real = gateway.http.request
+
+    def request(method, url, *args, **kwargs):
+        transaction = session.get_transaction()
+        if transaction is not None and transaction._connections:  # a database transaction, not just autobegun
+            seen.append(f"{method} {url}")
+        return real(method, url, *args, **kwargs)
+
+    monkeypatch.setattr(gateway.http, "request", request)
+    return seen
+
+
+@pytest.mark.parametrize("mode", ["NONE", "PLACE_ORDER", "CAPTURE_ORDER"])
+def test_undoing_a_mismatched_payment_calls_klarna_with_no_transaction_open(session, simulator, gateway, mode,
+                                                                           calls_in_transaction):
+    set_method_settings(session, place_order_mode=mode)
+    order = make_order(session)
+    payment = start_checkout(session, gateway, order)
+    simulator.complete_hpp_session(payment.hpp_session_id)
+    _change_total(session, order)
+
+    klarna_checkout.finalise(session, payment, gateway, source="return")
+
+    assert payment.state == states.FAILED
+    assert calls_in_transaction == []
