@@ -10,6 +10,7 @@ import time
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlmodel import Session, select
 
 from shop import csrf
@@ -26,6 +27,7 @@ from shop.web import is_htmx
 
 from . import bp
 from .carts import forget_cart
+from .catalog import offered_payment_methods
 from .checkout import PAYMENT_STARTERS
 from .context import current_version
 from .pending import forget_pending_order, remember_pending_order
@@ -207,7 +209,9 @@ def retry_payment(token: str):
         abort(404)
     if order.status != "awaiting_payment":
         return redirect(url_for("storefront.confirmation", token=order.token), code=303)
-    method = session.get(PaymentMethod, request.form.get("payment_method", type=int) or order.payment_method_id)
+    chosen = request.form.get("payment_method", type=int) or order.payment_method_id
+    offered = offered_payment_methods(session, current_version(), include_hidden=current_user.is_authenticated)
+    method = next((o.method for o in offered if o.method.id == chosen), None)  # only what checkout offers
     if method is None:
         abort(404)
     try:

@@ -247,3 +247,24 @@ def test_a_notification_is_only_a_hint(client, db_session, filled_cart, callback
                          json={"order_id": payment.klarna_order_id, "event_type": "FRAUD_RISK_ACCEPTED"})
     assert forged.status_code == 200
     assert payments_of(db_session, order)[0].state == states.PENDING
+
+
+@pytest.mark.parametrize("chosen", ["hidden", "9" * 25])
+def test_paying_the_waiting_order_again_offers_only_the_versions_payment_methods(client, db_session, filled_cart,
+                                                                               chosen):
+    from shop.models import PaymentMethod
+
+    hidden = PaymentMethod(name="Cash on delivery (not published)", provider="manual")
+    db_session.add(hidden)
+    db_session.commit()
+    client.get(on_hosted_page(client, klarna_checkout(client, db_session), action="cancel"))
+    order = the_order(db_session)
+    token = token_from(client, "/en/cart")
+
+    response = client.post(f"/en/order/{order.token}/retry",
+                           data={"csrf_token": token, "payment_method": hidden.id if chosen == "hidden" else chosen})
+
+    assert response.status_code == 404
+    db_session.expire_all()
+    assert the_order(db_session).status == "awaiting_payment"
+    assert all(payment.method_id != hidden.id for payment in payments_of(db_session, order))
