@@ -114,6 +114,7 @@ def disable_open_sessions(session: Session, order: Order, gateway: KlarnaGateway
     """Before a new attempt: close earlier open sessions so only one can ever be paid.
 
     Returns an earlier payment that turns out to be paid already (finalised, or being finalised).
+    Raises KlarnaError when a session could not be closed.
     """
     confirming = session.exec(select(Payment).where(
         Payment.order_id == order.id, Payment.provider == "klarna", Payment.state == states.AUTHORIZING,
@@ -138,9 +139,7 @@ def disable_open_sessions(session: Session, order: Order, gateway: KlarnaGateway
             continue  # completed but unusable (e.g. the amounts differed): nothing to disable
         except KlarnaNotFound:
             pass  # expired already
-        except KlarnaError as error:
-            log.warning("could not disable Klarna session of payment %s: %s", payment.id, error)
-            continue
+        # Any other failure propagates: the old session may still be paid, so no new one is opened.
         payment.state = states.FAILED
         add_payment_event(session, payment, "session_disabled", N_("Replaced by a new payment attempt"))
         session.commit()

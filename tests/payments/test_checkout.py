@@ -286,3 +286,17 @@ def test_undoing_a_mismatched_payment_calls_klarna_with_no_transaction_open(sess
 
     assert payment.state == states.FAILED
     assert calls_in_transaction == []
+
+
+def test_a_new_attempt_is_refused_while_the_old_session_cannot_be_closed(session, simulator, gateway):
+    from shop.klarna_errors import KLARNA_ERRORS
+
+    order = make_order(session)
+    first = start_checkout(session, gateway, order)
+    simulator.faults.set("disable_hpp_session", "503")  # every try
+
+    with pytest.raises(KLARNA_ERRORS):  # never two sessions the shopper could both pay
+        klarna_checkout.disable_open_sessions(session, order, gateway)
+
+    assert reload(session, first).state == states.STARTED
+    assert simulator.store.get("hpp_session", first.hpp_session_id)["status"] != "DISABLED"
