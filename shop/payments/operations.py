@@ -7,6 +7,7 @@ outcome is unknown (timeout) keeps the claim; retrying replays it with the same 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -20,6 +21,8 @@ from shop.models import Payment, PaymentEvent, PaymentMethod, utcnow
 from . import states
 from .common import ProviderError, add_payment_event, idempotency_key
 from .gateway import KlarnaGateway
+
+log = logging.getLogger(__name__)
 
 
 class OperationInProgress(Exception):
@@ -48,6 +51,16 @@ def _resend(client: KlarnaClient, order_id: str, body: dict, key: str):
     return client.trigger_send_out(order_id, body["capture_id"], idempotency_key=key)
 
 
+def _extend(client: KlarnaClient, order_id: str, _body: dict, key: str) -> str | None:
+    """Klarna sets the new date (its authorization period from today): read it back, before any lock is taken."""
+    client.extend_authorization_time(order_id, idempotency_key=key)
+    try:
+        return client.get_order(order_id).get("expires_at")
+    except KlarnaError as error:  # extended all the same; the next sync reads the date
+        log.warning("Klarna order %s extended, but the new expiry could not be read: %s", order_id, error)
+        return None
+
+
 def _update_authorization(client: KlarnaClient, order_id: str, body: dict, key: str):
     return client.update_authorization(order_id, order_amount=body["order_amount"],
                                        order_lines=body.get("order_lines"), idempotency_key=key)
@@ -59,7 +72,7 @@ OPERATIONS = {
         Operation("refund", _refund),
         Operation("resend", _resend),
         Operation("update_authorization", _update_authorization),
-        Operation("extend", lambda c, oid, _b, key: c.extend_authorization_time(oid, idempotency_key=key)),
+        Operation("extend", _extend),
         Operation("cancel", lambda c, oid, _b, key: c.cancel_order(oid, idempotency_key=key)),
         Operation("release", lambda c, oid, _b, key: c.release_remaining_authorization(oid, idempotency_key=key)),
     )

@@ -128,15 +128,8 @@ def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
                     provider_id=created.id, correlation_id=created.correlation_id)
 
 
-def _extended(session, payment, event, _result, gateway) -> PaymentEvent:
-    """Klarna sets the new date (its authorization period from today); read it back."""
-    from .sync import read_order
-
-    try:
-        expires_at = read_order(session, payment, gateway).get("expires_at")
-    except ProviderError as error:  # extended all the same; the next sync reads the date
-        log.warning("payment %s extended, but the new expiry could not be read: %s", payment.id, error)
-        expires_at = None
+def _extended(session, payment, event, expires_at, gateway) -> PaymentEvent:
+    """`expires_at`: Klarna's new date as read back by the operation (None if it could not be read)."""
     if expires_at:
         payment.expires_at = parse_time(expires_at)
     return _outcome(session, payment, event, "extended", N_("Expiry date extended"),

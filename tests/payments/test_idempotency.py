@@ -116,3 +116,28 @@ def test_provider_errors_accept_notes():
     error = ProviderError("CAPTURE_NOT_ALLOWED: Capture not allowed", "corr-1", "CAPTURE_NOT_ALLOWED")
     error.add_note("while shipping order 100001")
     assert error.__notes__ == ["while shipping order 100001"] and str(error).startswith("CAPTURE_NOT_ALLOWED")
+
+
+def test_two_retries_of_an_unknown_extension_record_it_once(app, session, simulator, gateway, payment, monkeypatch):
+    from shop.db import new_session
+    from shop.models import Payment
+
+    simulator.faults.set("extend_authorization_time", "timeout_after", times=ATTEMPTS)
+    with pytest.raises(ProviderError):
+        service.extend(session, payment, gateway, actor=ADMIN)
+    real_request = gateway.http.request
+    reads = []
+
+    def request(method, url, *args, **kwargs):
+        answer = real_request(method, url, *args, **kwargs)
+        if method == "GET" and not reads:  # the new date is read back; a second retry runs meanwhile
+            reads.append(url)
+            with new_session(app) as other:
+                service.resolve_pending(other, other.get(Payment, payment.id), gateway)
+        return answer
+
+    monkeypatch.setattr(gateway.http, "request", request)
+    service.resolve_pending(session, payment, gateway)
+
+    assert reads and len(events(session, payment, "extended")) == 1
+    assert session.get(Payment, payment.id).pending_event_id is None
