@@ -7,17 +7,24 @@ from typing import Any
 
 import requests
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from shop.crypto import decrypt_secret
+from shop.crypto import SecretUnavailable, decrypt_secret
 from shop.klarna import CallRecord, KlarnaClient, base_url_for
 from shop.models import KlarnaCall, PaymentMethod
+
+from .common import ProviderError
 
 log = logging.getLogger(__name__)
 
 ENVIRONMENTS = ("simulator", "playground", "production")
 REGIONS = ("eu", "na", "oc")
+
+
+class SimulatorDisabled(ValueError):
+    pass
 
 
 @dataclass
@@ -38,15 +45,23 @@ class KlarnaGateway:
         environment = settings.get("environment", "playground")
         if environment == "simulator":
             if not self.simulator_base_url:
-                raise ValueError("the Klarna simulator is not enabled on this installation")
+                raise SimulatorDisabled("the Klarna simulator is not enabled on this installation")
             return self.simulator_base_url
         return base_url_for(environment, settings.get("region", "eu"))
 
     def client(self, method: PaymentMethod, *, order_id: int | None = None,
                payment_id: int | None = None) -> KlarnaClient:
-        secret = decrypt_secret(method.secret_encrypted, self.secret_key)
-        return self.client_for(method.settings, method.settings.get("merchant_id", ""), secret,
-                               order_id=order_id, payment_id=payment_id)
+        """A client for the method; a method that cannot reach Klarna as configured raises ProviderError."""
+        try:
+            secret = decrypt_secret(method.secret_encrypted, self.secret_key)
+            return self.client_for(method.settings, method.settings.get("merchant_id", ""), secret,
+                                   order_id=order_id, payment_id=payment_id)
+        except SecretUnavailable:
+            raise ProviderError(gettext("The stored Klarna shared secret cannot be read. "
+                                        "Enter it again under Settings > Payment methods.")) from None
+        except SimulatorDisabled:
+            raise ProviderError(gettext("This payment method uses the Klarna simulator, "
+                                        "which is not enabled on this installation.")) from None
 
     def client_for(self, settings: dict[str, Any], username: str, secret: str, *,
                    order_id: int | None = None, payment_id: int | None = None) -> KlarnaClient:

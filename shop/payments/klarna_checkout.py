@@ -57,7 +57,10 @@ def start(session: Session, order: Order, method: PaymentMethod, gateway: Klarna
     order.payment_method_id = method.id
     session.add(order)
     session.commit()
-    client = gateway.client(method, order_id=order.id, payment_id=payment.id)
+    try:
+        client = gateway.client(method, order_id=order.id, payment_id=payment.id)
+    except ProviderError as misconfigured:
+        _fail_start(session, order, payment, misconfigured)
     urls = urls_for(payment)
     kp_urls = {kind: urls[kind] for kind in KP_URL_KINDS if urls.get(kind)}
     try:

@@ -1,7 +1,6 @@
 """What the merchant does to a Klarna payment, as calls of the order page, shipping and cron."""
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -21,7 +20,6 @@ from .ledger import CAPTURE_KINDS, recompute, totals_of
 from .operations import NotAllowed, claim, execute, lock_payment, pending_request, release_claim
 from .order_lines import portion, remaining_quantities
 
-log = logging.getLogger(__name__)
 
 FEE_KINDS = ("shipping_fee", "surcharge")
 # Klarna replays an idempotency key for 24 hours (API.md §0.5); later the same key would act again.

@@ -268,3 +268,17 @@ def test_paying_the_waiting_order_again_offers_only_the_versions_payment_methods
     db_session.expire_all()
     assert the_order(db_session).status == "awaiting_payment"
     assert all(payment.method_id != hidden.id for payment in payments_of(db_session, order))
+
+
+def test_a_klarna_method_whose_secret_cannot_be_read_fails_clearly(client, db_session, filled_cart):
+    from .conftest import payment_method
+
+    klarna = payment_method(db_session, "Klarna")
+    klarna.secret_encrypted = "not-a-fernet-token"
+    db_session.add(klarna)
+    db_session.commit()
+    response = checkout(client, db_session, method="Klarna", code="en", postal_code="00100")
+    assert response.status_code == 303 and response.location == "/en/cart"
+    assert "Klarna could not start the payment" in client.get("/en/cart").get_data(as_text=True)
+    [payment] = payments_of(db_session, the_order(db_session))
+    assert payment.state == states.FAILED
