@@ -22,6 +22,15 @@ def set_method_settings(session, **settings) -> PaymentMethod:
     return method
 
 
+def approved_at_klarna(session, simulator, gateway, place_order_mode: str):
+    """An order whose shopper approved at Klarna, not yet finalised by the shop."""
+    set_method_settings(session, place_order_mode=place_order_mode)
+    order = make_order(session)
+    payment = start_checkout(session, gateway, order)
+    simulator.complete_hpp_session(payment.hpp_session_id)
+    return order, payment
+
+
 def events(session, payment, *kinds) -> list[PaymentEvent]:
     query = select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.id)
     found = session.exec(query).all()

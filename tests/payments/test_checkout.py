@@ -10,7 +10,7 @@ from shop.payments import klarna_checkout, states
 from shop.payments.klarna_checkout import CheckoutFailed
 from tests.klarna_contract import validate
 from tests.payments.conftest import (
-    event_kinds, events, klarna_calls, klarna_method, latest_payment, make_order, merchant_urls, order_events,
+    approved_at_klarna, event_kinds, events, klarna_calls, klarna_method, latest_payment, make_order, merchant_urls, order_events,
     paid_payment, reload, set_method_settings, start_checkout,
 )
 
@@ -122,10 +122,7 @@ def test_changed_order_total_releases_the_authorization_and_fails(session, simul
 @pytest.mark.parametrize("mode, status, undone", [("PLACE_ORDER", "CANCELLED", "cancelled"),
                                                 ("CAPTURE_ORDER", "CAPTURED", "refunded")])
 def test_klarna_order_with_another_total_is_undone(session, simulator, gateway, mode, status, undone):
-    set_method_settings(session, place_order_mode=mode)
-    order = make_order(session)
-    payment = start_checkout(session, gateway, order)
-    simulator.complete_hpp_session(payment.hpp_session_id)
+    order, payment = approved_at_klarna(session, simulator, gateway, mode)
     _change_total(session, order)
 
     klarna_checkout.finalise(session, payment, gateway, source="return")
@@ -276,10 +273,7 @@ def calls_in_transaction(session, gateway, monkeypatch):
 @pytest.mark.parametrize("mode", ["NONE", "PLACE_ORDER", "CAPTURE_ORDER"])
 def test_undoing_a_mismatched_payment_calls_klarna_with_no_transaction_open(session, simulator, gateway, mode,
                                                                            calls_in_transaction):
-    set_method_settings(session, place_order_mode=mode)
-    order = make_order(session)
-    payment = start_checkout(session, gateway, order)
-    simulator.complete_hpp_session(payment.hpp_session_id)
+    order, payment = approved_at_klarna(session, simulator, gateway, mode)
     _change_total(session, order)
 
     klarna_checkout.finalise(session, payment, gateway, source="return")

@@ -12,7 +12,7 @@ from shop.payments.common import ProviderError, as_utc
 from shop.payments.operations import NotAllowed
 from shop.payments.sync import sync_all
 from tests.payments.conftest import (
-    event_kinds, events, make_order, order_events, paid_payment, reload, set_method_settings, ship, start_checkout,
+    approved_at_klarna, event_kinds, events, make_order, order_events, paid_payment, reload, set_method_settings, ship, start_checkout,
     stock_of,
 )
 
@@ -108,10 +108,7 @@ def test_order_creation_without_an_answer_is_taken_over_by_the_sync(session, sim
 @pytest.mark.parametrize("place_order_mode", ["NONE", "PLACE_ORDER"])
 def test_an_order_read_cut_off_after_creation_is_finished_by_the_sync(session, simulator, gateway, shop_clock,
                                                                       place_order_mode):
-    set_method_settings(session, place_order_mode=place_order_mode)
-    order = make_order(session)
-    payment = start_checkout(session, gateway, order)
-    simulator.complete_hpp_session(payment.hpp_session_id)
+    order, payment = approved_at_klarna(session, simulator, gateway, place_order_mode)
     simulator.faults.set("get_order", "503", times=ATTEMPTS)
     klarna_checkout.finalise(session, payment, gateway, source="return")
     assert payment.state == states.AUTHORIZING and payment.klarna_order_id
