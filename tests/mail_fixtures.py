@@ -22,6 +22,13 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refused: set[str] = set()  # recipients answered with 550
+
+    async def handle_RCPT(self, _server, _session, envelope, address, _options) -> str:  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: N802  (aiosmtpd's hook name)
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
@@ -80,10 +87,10 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     return (text.get_content() if text else ""), (html.get_content() if html else "")
 
 
-def delivered(app):
-    """Run the outbox sender once; returns its report."""
+def delivered(app, now=None):
+    """Run the outbox sender once (at `now`, default the real time); returns its report."""
     from shop.db import new_session
     from shop.mail.sender import send_due
 
     with app.app_context(), new_session(app) as session:
-        return send_due(session)
+        return send_due(session, now=now)

@@ -26,6 +26,7 @@ class BackgroundSender:
         self.idle.set()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopping = False
 
     def wake(self) -> None:
         self.idle.clear()
@@ -35,12 +36,21 @@ class BackgroundSender:
                 self._thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
                 self._thread.start()
 
+    def stop(self) -> None:
+        """End the thread (it finishes what it is sending first)."""
+        self._stopping = True
+        self.wanted.set()
+        if self._thread is not None:
+            self._thread.join(30)
+
     def _run(self) -> None:
         from .sender import send_due
 
-        while True:
+        while not self._stopping:
             self.wanted.wait(RETRY_INTERVAL)
             self.wanted.clear()
+            if self._stopping:
+                break
             try:
                 with self.app.app_context(), new_session(self.app) as session:
                     send_due(session)

@@ -101,7 +101,7 @@ def _deliver(session: Session, message: OutboxMessage, connection, now: datetime
         return True
     email = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, from_email=sender_address(), to=[message.recipient],
-        connection=connection, headers={"Message-ID": message.message_id},
+        connection=connection, headers={"Message-ID": message.message_id, "Content-Language": message.language},
     )
     email.attach_alternative(rendered.html, "text/html")
     try:
