@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0004_mail_outbox'
-down_revision = '0001'
+down_revision = '0002_order_edits'
 branch_labels = None
 depends_on = None
 
