@@ -7,6 +7,7 @@ from .orders import (
     LINE_KINDS, ORDER_STATUSES, Cart, CartItem, Order, OrderEvent, OrderLine, Shipment, ShipmentLine, new_token,
 )
 from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
+from .returns import Return, ReturnLine
 from .users import User
 from .versions import TAX_CLASSES, ShopVersion, VatRate
 
@@ -15,6 +16,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Cart", "CartItem", "Category", "KlarnaCall", "LINE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent",
     "OrderLine", "PROVIDERS", "Payment", "PaymentEvent", "PaymentMethod", "PaymentMethodVersion", "Product",
+    "Return", "ReturnLine",
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]
