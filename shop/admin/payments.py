@@ -129,6 +129,10 @@ def payment_action(number: str, payment_id: int, action: str):
     session = db()
     order, payment = _order_and_klarna_payment(session, number, payment_id)
     chosen = ACTIONS.get(action) or abort(404)
+    if action == "refund":  # the same refund form again (a double click, a resubmitted page): its recorded outcome
+        answered = refunds.recorded_refund(session, payment, request.form.get(f"refund-{payment.id}-refund_token"))
+        if answered is not None:
+            return _answered_refund(order, payment, answered)
     form = refund_form(payment, payment.captured_amount - payment.refunded_amount) if action == "refund" else None
     if chosen.confirm and request.form.get("confirmed") != "yes":
         return _panel_answer(order, payment, 422, open_tool=action,
@@ -156,6 +160,15 @@ def payment_action(number: str, payment_id: int, action: str):
     session.expire_all()  # the payment layer committed; show what is stored now
     context = _panel_context(order, payment) if is_htmx() else {}
     return done(message, url_for("admin.order", number=number), PANEL_RESULT, **context)
+
+
+def _answered_refund(order: Order, payment: Payment, event):
+    problem = refund_outcome_problem(event)
+    if problem:
+        return _panel_answer(order, payment, 409, problem=problem)
+    message = _("%(amount)s refunded to the customer.", amount=money(event.amount, payment.currency))
+    context = _panel_context(order, payment) if is_htmx() else {}
+    return done(message, url_for("admin.order", number=order.number), PANEL_RESULT, **context)
 
 
 def _order_and_klarna_payment(session: Session, number: str, payment_id: int) -> tuple[Order, Payment]:

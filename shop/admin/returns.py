@@ -83,6 +83,9 @@ def refund_overpayment(number: str, payment_id: int):
     payment = session.get(Payment, payment_id)
     if payment is None or payment.order_id != order.id or payment.provider != "klarna":
         abort(404)
+    answered = refunds.recorded_refund(session, payment, request.form.get("overpayment-refund_token"))
+    if answered is not None:  # the same form again (a double click, a resubmitted page): its recorded outcome
+        return _refund_answer(order, payment, answered)
     offer = refunds.overpayment_offer(session, order)
     if offer is None or offer.payment is None or offer.payment.id != payment.id:
         return _returns_answer(order, 409, refund_problem=Problem(_(
@@ -105,6 +108,10 @@ def refund_overpayment(number: str, payment_id: int):
         return _returns_answer(order, 409, refund_problem=Problem(str(refusal)))
     except KLARNA_ERRORS as error:
         return _returns_answer(order, 409, refund_problem=klarna_problem(error))
+    return _refund_answer(order, payment, event)
+
+
+def _refund_answer(order: Order, payment: Payment, event):
     problem = refund_outcome_problem(event)
     if problem:
         return _returns_answer(order, 409, refund_problem=problem)

@@ -39,6 +39,13 @@ def form_key(payment: Payment, token: str) -> str:
     return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"payment:{payment.id}:refund-form:{token}"))
 
 
+def recorded_refund(session: Session, payment: Payment, token: str | None) -> PaymentEvent | None:
+    """The outcome of the refund this form asked for before, if it was submitted already."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    return service.replayed(session, payment, "refund", form_key(payment, token))
+
+
 def payment_totals(session: Session, payment: Payment) -> Totals:
     return totals_of(payment, session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id)).all())
 
@@ -88,8 +95,7 @@ def _check_amount(amount: int, refundable: int, currency: str) -> None:
 def refund_overpayment(session: Session, order: Order, payment: Payment, gateway: KlarnaGateway, amount: int, *,
                        actor: str, token: str) -> PaymentEvent:
     """Refund `amount` of the overpayment; what the merchant keeps of it is the order's return cost."""
-    key = form_key(payment, token)
-    earlier = service.replayed(session, payment, "refund", key)
+    earlier = recorded_refund(session, payment, token)
     if earlier is not None:
         return earlier
     refundable = payment_totals(session, payment).refundable
@@ -98,18 +104,18 @@ def refund_overpayment(session: Session, order: Order, payment: Payment, gateway
     plan = overpayment_body(session, order, payment, amount, return_cost=kept)
     details = {"return_cost": plan["return_cost"]} if "return_cost" in plan else {}
     return service.perform(session, payment, gateway, "refund", plan["body"], actor=actor, amount=amount,
-                           key=key, details={"purpose": "overpayment", **details})
+                           key=form_key(payment, token), details={"purpose": "overpayment", **details})
 
 
 def refund_payment(session: Session, payment: Payment, gateway: KlarnaGateway, amount: int, *, actor: str,
                    token: str) -> PaymentEvent:
     """"Refund entire payment" (the merchant may lower the amount): with the lines when it is everything."""
-    key = form_key(payment, token)
-    earlier = service.replayed(session, payment, "refund", key)
+    earlier = recorded_refund(session, payment, token)
     if earlier is not None:
         return earlier
     order = session.get(Order, payment.order_id)
     refundable = payment_totals(session, payment).refundable
     _check_amount(amount, refundable, payment.currency)
     body = entire_body(session, order, payment, amount, refundable)
-    return service.perform(session, payment, gateway, "refund", body, actor=actor, amount=amount, key=key)
+    return service.perform(session, payment, gateway, "refund", body, actor=actor, amount=amount,
+                           key=form_key(payment, token))
