@@ -135,3 +135,4 @@ def _returns_answer(order: Order, status: int, **focus: Any):
 
 order_pages.ORDER_PAGE_CONTEXT.append(returns_page_context)
 ORDER_EVENT_LABELS.setdefault("returned", _l("Return registered"))
+ORDER_EVENT_LABELS.setdefault("overpayment_refunded", _l("Overpayment refunded"))

@@ -15,8 +15,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from shop.i18n_markers import N_, money_arg
 from shop.models import Order, OrderLine, Payment, PaymentEvent
 from shop.money import vat_of_gross
+from shop.orders import add_event
 from shop.returns import RETURN_COST_REFERENCE
 
 from .common import order_items
@@ -131,9 +133,20 @@ def entire_body(session: Session, order: Order, payment: Payment, amount: int, r
     return body
 
 
-def keep_return_cost(session: Session, order: Order, cost: dict[str, Any] | None) -> None:
-    """The return cost the merchant kept becomes an order line, so the order total is what the customer paid."""
-    if not cost or cost.get("amount", 0) <= 0:
+def settle_overpayment(session: Session, order: Order, request: PaymentEvent) -> None:
+    """After Klarna refunded an overpayment: the order's history says so, and a return cost the merchant
+    kept becomes an order line, so the order total is what the customer paid."""
+    if request.data.get("purpose") != "overpayment":
         return
-    session.add(OrderLine(order_id=order.id, kind="surcharge", reference=RETURN_COST_REFERENCE,
-                          name=cost["name"][:200], quantity=1, unit_price=cost["amount"], tax_rate=cost["tax_rate"]))
+    cost = request.data.get("return_cost") or {}
+    args = {"amount": money_arg(request.amount, order.currency)}
+    if cost.get("amount", 0) > 0:
+        session.add(OrderLine(order_id=order.id, kind="surcharge", reference=RETURN_COST_REFERENCE,
+                              name=cost["name"][:200], quantity=1, unit_price=cost["amount"],
+                              tax_rate=cost["tax_rate"]))
+        add_event(session, order, "overpayment_refunded", N_("%(amount)s refunded; %(cost)s kept as a return cost"),
+                  actor=request.actor, message_args={**args, "cost": money_arg(cost["amount"], order.currency)},
+                  payment_id=request.payment_id)
+    else:
+        add_event(session, order, "overpayment_refunded", N_("%(amount)s refunded"), actor=request.actor,
+                  message_args=args, payment_id=request.payment_id)

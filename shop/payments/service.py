@@ -21,7 +21,7 @@ from .operations import (
     AlreadyRequested, NotAllowed, claim, execute, lock_payment, pending_request, release_claim, request_with_key,
 )
 from .order_lines import portion, remaining_quantities
-from .refund_lines import keep_return_cost, line_quantities
+from .refund_lines import line_quantities, settle_overpayment
 
 
 FEE_KINDS = ("shipping_fee", "surcharge")
@@ -142,7 +142,7 @@ def _captured(session, payment, event, created, gateway) -> PaymentEvent:
 
 
 def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
-    keep_return_cost(session, session.get(Order, payment.order_id), event.data.get("return_cost"))
+    settle_overpayment(session, session.get(Order, payment.order_id), event)
     return _outcome(session, payment, event, "refunded", N_("Payment refunded"), amount=event.amount,
                     provider_id=created.id, correlation_id=created.correlation_id,
                     data={"quantities": line_quantities(event.data["body"])})

@@ -8,7 +8,7 @@ from shop.payments import refunds, service, states
 from shop.payments.refunds import new_form_token, overpayment
 from shop.returns import ReturnError, record_return
 from tests.klarna_contract import validate
-from tests.payments.conftest import events, make_order, paid_payment, reload, ship, stock_of
+from tests.payments.conftest import events, make_order, order_events, paid_payment, reload, ship, stock_of
 
 ADMIN = "admin@example.com"
 # 2 × 24.90 (25.5 %) + 1 × 4.50 (14 %) + 2 × 29.90 (10 %) + 5.90 shipping = 120.00 €
@@ -105,6 +105,8 @@ def test_refund_of_the_overpayment_less_a_return_cost_refunds_exactly_the_typed_
         assert overpayment(session, order) == 0  # the kept return cost is now a line of the order
     assert order.total == reload(session, payment).captured_amount - typed
     assert [item.unit_price for item in order.lines if item.reference == "return-cost"] == [return_cost]
+    [noted] = order_events(session, order, "overpayment_refunded")
+    assert noted.data["message_args"]["cost"] == {"money": return_cost, "currency": order.currency}
 
 
 def test_refund_of_exactly_the_returned_lines_carries_their_original_tax_rates(app, session, simulator, gateway):
