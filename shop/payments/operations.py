@@ -80,6 +80,7 @@ OPERATIONS = {
         Operation("refund", _refund),
         Operation("resend", _resend),
         Operation("update_authorization", _update_authorization),
+        Operation("edit_order", _update_authorization),  # an order edit: new amount and lines (payments/edits.py)
         Operation("extend", _extend),
         Operation("cancel", lambda c, oid, _b, key: c.cancel_order(oid, idempotency_key=key)),
         Operation("release", lambda c, oid, _b, key: c.release_remaining_authorization(oid, idempotency_key=key)),
@@ -109,14 +110,15 @@ def lock_payment(session: Session, payment: Payment) -> None:
 def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *, actor: str,
           amount: int | None = None, message: str = "",
           still_possible: Callable[[Payment], bool] = lambda _payment: True,
-          key: str | None = None, details: dict[str, Any] | None = None) -> PaymentEvent:
+          key: str | None = None, data: dict[str, Any] | None = None) -> PaymentEvent:
     """Record the request and take the payment, or raise OperationInProgress.
 
     `still_possible` is asked again under the lock: a request built from what another request
     has changed since (a second click on "Activate payment") is refused with NotAllowed.
     `key`: the idempotency key the caller minted for the business operation (a form's token);
     a request already recorded with it raises AlreadyRequested, so it is never made twice.
-    Without one, the key is derived from the new request event. `details` join the event's data.
+    Without one, the key is derived from the new request event.
+    `data` is kept on the request event beside the body (what to store once Klarna approves).
     """
     lock_payment(session, payment)
     if key is not None:
@@ -132,7 +134,7 @@ def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *
         raise NotAllowed(_("%(action)s is no longer possible: the payment changed meanwhile.",
                            action=str(states.OPERATION_LABELS.get(name, name))))
     event = add_payment_event(session, payment, f"{name}_requested", message, amount=amount, actor=actor,
-                              data={**(details or {}), "operation": name, "body": body})
+                              data={**(data or {}), "operation": name, "body": body})
     taken = session.exec(  # type: ignore[call-overload]
         update(Payment).where(Payment.id == payment.id, Payment.pending_event_id.is_(None))  # type: ignore[union-attr]
         .values(pending_event_id=event.id)

@@ -19,6 +19,7 @@ from shop.i18n import money
 from shop.models import Order, Payment, PaymentEvent
 
 from . import service, states
+from .balance import order_payments
 from .common import IDEMPOTENCY_NAMESPACE
 from .gateway import KlarnaGateway
 from .ledger import Totals, totals_of
@@ -50,14 +51,12 @@ def payment_totals(session: Session, payment: Payment) -> Totals:
     return totals_of(payment, session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id)).all())
 
 
-def paid_amount(session: Session, order: Order) -> int:
-    """What the customer has paid for the order, over all its payment transactions, less refunds."""
-    payments = session.exec(select(Payment).where(Payment.order_id == order.id)).all()
-    return sum(payment.captured_amount - payment.refunded_amount for payment in payments)
-
-
 def overpayment(session: Session, order: Order) -> int:
-    return max(paid_amount(session, order) - order.total, 0)
+    """What the customer paid beyond the order total, less what a manual transaction is paying back already."""
+    paying_back = sum(payment.amount for payment in session.exec(select(Payment).where(
+        Payment.order_id == order.id, Payment.provider != "klarna", Payment.state == states.AWAITING,
+        Payment.amount < 0)))
+    return max(order_payments(session, order).paid + paying_back - order.total, 0)
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def refund_overpayment(session: Session, order: Order, payment: Payment, gateway
     plan = overpayment_body(session, order, payment, amount, return_cost=kept)
     details = {"return_cost": plan["return_cost"]} if "return_cost" in plan else {}
     return service.perform(session, payment, gateway, "refund", plan["body"], actor=actor, amount=amount,
-                           key=form_key(payment, token), details={"purpose": "overpayment", **details})
+                           key=form_key(payment, token), data={"purpose": "overpayment", **details})
 
 
 def refund_payment(session: Session, payment: Payment, gateway: KlarnaGateway, amount: int, *, actor: str,

@@ -42,7 +42,7 @@ def active_payment(session: Session, order: Order) -> Payment | None:
 
 def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: str, body: dict[str, Any], *,
             actor: str, amount: int | None = None, message: str = "", key: str | None = None,
-            details: dict[str, Any] | None = None) -> PaymentEvent:
+            data: dict[str, Any] | None = None) -> PaymentEvent:
     """Run one Klarna write for the payment; returns the outcome event.
 
     With a `key` (see `claim`), a request made before with it is not made again: its recorded
@@ -57,7 +57,7 @@ def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: st
                            action=str(states.OPERATION_LABELS.get(name, name)), state=states.label(payment.state)))
     try:
         event = claim(session, payment, name, body, actor=actor, amount=amount, message=message, key=key,
-                      details=details, still_possible=lambda fresh: _still_possible(fresh, name, amount))
+                      data=data, still_possible=lambda fresh: _still_possible(fresh, name, amount))
     except AlreadyRequested as twin:  # the same form, submitted twice at once
         return _recorded_outcome(session, twin.event)
     return _finish(session, payment, event, gateway)
@@ -217,6 +217,9 @@ def _capture_body(session: Session, payment: Payment, quantities: dict[str, int]
 
 def activate(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str) -> PaymentEvent:
     """"Activate payment": capture the remaining amount with the order's remaining lines."""
+    from .balance import refuse_mismatched_activation
+
+    refuse_mismatched_activation(session, payment)  # before any Klarna write
     order = session.get(Order, payment.order_id)
     body, amount = _capture_body(session, payment, {}, everything=True, reference=f"order-{order.number}")
     if amount <= 0:

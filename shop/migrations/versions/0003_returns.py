@@ -1,7 +1,7 @@
 """product returns and their lines
 
 Revision ID: 0003_returns
-Revises: 0001
+Revises: 0004_mail_outbox
 Create Date: 2026-12-04
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0003_returns'
-down_revision = '0001'
+down_revision = '0004_mail_outbox'
 branch_labels = None
 depends_on = None
 
