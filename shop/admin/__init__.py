@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from . import auth, catalog, common, orders, payment_method_setup, payments, settings  # noqa: E402,F401  (routes register on bp)
+from . import attention, payment_links, phone_orders  # noqa: E402,F401  (phone orders, payment links, Needs attention)
