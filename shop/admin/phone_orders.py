@@ -33,7 +33,10 @@ def _strip(value):
 
 
 def _optional_id(value):
-    return int(value) if value not in (None, "", "None") else None
+    """A chosen id, or None for nothing chosen and for text that is no id (the choice check then says so)."""
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
 
 
 def _required(max_length: int) -> list:
@@ -50,7 +53,7 @@ class OrderLineForm(Form):
 
 
 class PhoneOrderForm(FlaskForm):
-    version = SelectField(_l("Shop version"), coerce=int, invalid_choice_message=_l("Choose a shop version."))
+    version = SelectField(_l("Shop version"), coerce=_optional_id, invalid_choice_message=_l("Choose a shop version."))
     email = EmailField(_l("E-mail"), filters=[_strip],
                        validators=[*_required(254), Email(message=_l("Enter a valid e-mail address."))])
     given_name = StringField(_l("Given name"), filters=[_strip], validators=_required(99))
@@ -61,8 +64,8 @@ class PhoneOrderForm(FlaskForm):
     street_address = StringField(_l("Street address"), filters=[_strip], validators=_required(99))
     postal_code = StringField(_l("Postal code"), filters=[_strip], validators=_required(10))
     city = StringField(_l("City"), filters=[_strip], validators=_required(99))
-    shipping = SelectField(_l("Shipping method"), coerce=int, invalid_choice_message=_l("Choose a shipping method."))
-    payment_method = SelectField(_l("Payment method"), coerce=int,
+    shipping = SelectField(_l("Shipping method"), coerce=_optional_id, invalid_choice_message=_l("Choose a shipping method."))
+    payment_method = SelectField(_l("Payment method"), coerce=_optional_id,
                                  invalid_choice_message=_l("Choose a payment method."))
     lines = FieldList(FormField(OrderLineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
 
