@@ -82,9 +82,9 @@ def undo_late_authorization(session: Session, payment: Payment, gateway: KlarnaG
         return False
     session.refresh(order)
     add_event(session, order, "late_authorization_cancelled",
-              N_("The customer approved the payment at Klarna after the order was %(status)s; "
+              N_("The customer approved the payment at Klarna after the order was given up; "
                  "the Klarna payment was cancelled at once"),
-              actor="shop", payment_id=payment.id, message_args={"status": order.status})
+              actor="shop", payment_id=payment.id, order_status=order.status)
     alert_staff(session, "late_authorization", N_("Order %(number)s: the customer paid at Klarna after the order "
                                                   "was given up. The Klarna payment was cancelled; contact the "
                                                   "customer if they still want the goods."),

@@ -15,8 +15,6 @@ from sqlmodel import Session, select
 
 from shop.models import OrderEvent, Payment, PaymentEvent, utcnow
 
-from .common import as_utc
-
 WINDOW = timedelta(days=7)
 MISSED_LIMIT = 2  # finalisations without a callback before the shop calls it a problem
 RECENT = 20  # the latest finalisations looked at
@@ -54,13 +52,14 @@ def callback_health(session: Session, public_url: str | None) -> CallbackHealth:
         .order_by(OrderEvent.id.desc())  # type: ignore[union-attr]
     ).all()
     called = {(data or {}).get("payment_id") for kind, data, _at in callbacks if kind == "klarna_callback"}
-    missed = [at for payment_id, data, at in finalised
+    missed = [payment_id for payment_id, data, _at in finalised
               if str((data or {}).get("source", "")).startswith("sync") and payment_id not in called]
     failed = [at for kind, _data, at in callbacks if kind == "klarna_callback_failed"]
-    latest_callback = next((as_utc(at) for kind, _data, at in callbacks if kind == "klarna_callback"), None)
-    if failed and callbacks and callbacks[0][0] == "klarna_callback_failed":
+    if failed and callbacks[0][0] == "klarna_callback_failed":
         return CallbackHealth(len(missed), len(failed), "maintenance")
-    still_missing = missed and (latest_callback is None or latest_callback < as_utc(missed[0]))
+    # A payment started after the missed ones got its callback: they work again.
+    newest_called = max((payment_id for payment_id in called if isinstance(payment_id, int)), default=None)
+    still_missing = missed and (newest_called is None or newest_called < max(missed))
     if len(missed) >= MISSED_LIMIT and still_missing:
         return CallbackHealth(len(missed), len(failed), address_problem(public_url))
     return CallbackHealth(len(missed), len(failed))
