@@ -1,7 +1,7 @@
 """session generation on user accounts: logout and a new password end every session
 
 Revision ID: 0006_security
-Revises: 0001
+Revises: 0004_mail_outbox
 Create Date: 2026-12-04
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0006_security'
-down_revision = '0001'
+down_revision = '0004_mail_outbox'
 branch_labels = None
 depends_on = None
 
