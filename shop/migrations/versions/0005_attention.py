@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0005_attention'
-down_revision = '0001'
+down_revision = '0003_returns'
 branch_labels = None
 depends_on = None
 
