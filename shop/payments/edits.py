@@ -296,6 +296,8 @@ def _apply(session: Session, order: Order, before: list[ProposedLine], lines: li
         for key, value in values.items():
             setattr(target, key, value)
         target.quantity = max(target.quantity, target.shipped_quantity)
+    if any(line.shipped_quantity for line in order.goods_lines):  # an edit may finish or reopen the shipping
+        order.status = "shipped" if order.is_fully_shipped else "partially_shipped"
     order.revision += 1
     order.updated_at = utcnow()
     session.add(order)

@@ -263,3 +263,27 @@ def test_what_another_transaction_carries_goes_to_klarna_as_one_adjustment_line(
     assert adjustment["tax_rate"] == 0 and adjustment["total_tax_amount"] == 0
     assert sum(line["total_amount"] for line in klarna["order_lines"]) == klarna["order_amount"]
     assert "klarna-mismatch" not in page(admin_client, order)
+
+
+def test_a_percentage_replaces_the_discount_given_before(admin_client, session, simulator, order, payment):
+    assert edit(admin_client, order, discount_amount="5.00").status_code == 303
+    order = reloaded(session, order)
+    assert edit(admin_client, order, discount_amount="5.00", discount_percent="10").status_code == 303
+    order = reloaded(session, order)
+    goods = sum(line.total for line in order.goods_lines)
+    assert -sum(line.total for line in order.lines if line.kind == "discount") == round(goods / 10)
+    assert simulator.get_order(payment.klarna_order_id)["order_amount"] == order.total
+
+
+def test_removing_the_last_unshipped_line_finishes_the_shipping(admin_client, session, simulator, order, payment):
+    shoe = line_of(order, "RUN-001")
+    admin_client.post(f"/admin/orders/{order.number}/ship", data={
+        "action": "selected", "csrf_token": _token(admin_client, order),
+        **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
+    order = reloaded(session, order)
+    others = {f"remove_{line.id}": "y" for line in order.goods_lines if line.id != shoe.id}
+    assert edit(admin_client, order, **others).status_code == 303
+    order = reloaded(session, order)
+    assert [line.reference for line in order.goods_lines] == ["RUN-001"] and order.status == "shipped"
+    klarna = simulator.get_order(payment.klarna_order_id)
+    assert klarna["order_amount"] == order.total == klarna["captured_amount"]
