@@ -287,3 +287,17 @@ def test_removing_the_last_unshipped_line_finishes_the_shipping(admin_client, se
     assert [line.reference for line in order.goods_lines] == ["RUN-001"] and order.status == "shipped"
     klarna = simulator.get_order(payment.klarna_order_id)
     assert klarna["order_amount"] == order.total == klarna["captured_amount"]
+
+
+def test_a_product_added_to_a_swedish_order_is_priced_in_kronor(admin_client, session, simulator, gateway):
+    order = make_order(session, "sv", products=(("RUN-001", 1),))
+    payment = paid_payment(session, simulator, gateway, order)
+    mug = session.exec(select(Product).where(Product.sku == "MUG-106")).one()
+    response = edit(admin_client, order, add_product=str(mug.id), add_quantity="2", payment_fee="19.00")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    order = reloaded(session, order)
+    added = line_of(order, "MUG-106")
+    assert (added.quantity, added.unit_price, added.tax_rate) == (2, 17864, 2500)  # 15,90 € at 11,235 kr/€
+    klarna = simulator.get_order(payment.klarna_order_id)
+    assert klarna["purchase_currency"] == "SEK" and klarna["order_amount"] == order.total
+    assert {line["reference"]: line["total_amount"] for line in klarna["order_lines"]}["payment-fee"] == 1900
