@@ -12,6 +12,7 @@ from tests.conftest import csrf_token
 from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  # noqa: F401  (fixtures)
 
 from .conftest import make_order as bank_transfer_order
+from .conftest import post
 from .edit_helpers import edit, klarna_writes, line_of, page, patches, reloaded, stock_of
 
 THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
@@ -301,3 +302,27 @@ def test_a_product_added_to_a_swedish_order_is_priced_in_kronor(admin_client, se
     klarna = simulator.get_order(payment.klarna_order_id)
     assert klarna["purchase_currency"] == "SEK" and klarna["order_amount"] == order.total
     assert {line["reference"]: line["total_amount"] for line in klarna["order_lines"]}["payment-fee"] == 1900
+
+
+def test_an_unanswered_edit_is_stored_when_the_status_check_gets_klarnas_answer(app, admin_client, session,
+                                                                                 simulator, order, payment):
+    coffee = line_of(order, "COF-101")
+    simulator.faults.set("update_authorization", "timeout_after", times=3)  # Klarna updates, the answer is lost
+    lost = edit(admin_client, order, htmx=True, **{f"quantity_{coffee.id}": "1"})
+    assert lost.status_code == 409
+    assert "Klarna did not answer, so the edit is not saved yet." in lost.get_data(as_text=True)
+    assert line_of(reloaded(session, order), "COF-101").quantity == 2  # nothing stored without Klarna's answer
+    again = edit(admin_client, order, **{f"quantity_{coffee.id}": "1"})
+    assert again.status_code == 409 and "in progress" in again.get_data(as_text=True)
+
+    simulator.faults.clear()
+    checked = post(admin_client, f"/admin/orders/{order.number}/payments/{payment.id}/check", {},
+                   csrf=_token(admin_client, order))
+    assert checked.status_code == 303
+    order = reloaded(session, order)
+    assert line_of(order, "COF-101").quantity == 1 and order.revision == 1
+    klarna = simulator.get_order(payment.klarna_order_id)
+    session.refresh(payment)
+    assert klarna["order_amount"] == order.total == payment.amount and payment.pending_event_id is None
+    assert len({call.idempotency_key for call in patches(session, payment)}) == 1
+    assert not session.exec(select(PaymentEvent).where(PaymentEvent.kind == "amount_changed")).all()

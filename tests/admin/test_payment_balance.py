@@ -111,7 +111,10 @@ def test_a_portal_amount_change_is_synced_noticed_and_stops_shipping(app, admin_
     assert f"from {shown(app, old_amount)} to {shown(app, new_amount)}" in notice
     history = html[html.index('id="order-events"'):]
     assert f"from {shown(app, old_amount)} to {shown(app, new_amount)} outside the shop" in history
-    assert f"they differ by {shown(app, LOWER_BY)}" in html  # the payment panel says by how much
+    assert f"they differ by {shown(app, LOWER_BY)}" in html
+    panel = html[html.index(f'<article id="payment-{payment.id}"'):]
+    panel = panel[:panel.index("</article>")]
+    assert f"differs from the order's remaining total ({shown(app, old_amount)}) by {shown(app, LOWER_BY)}" in panel
 
     before = len(calls(session))
     refused = ship_all(admin_client, order, htmx=htmx)
