@@ -19,7 +19,7 @@ from .edit_lines import EditInvalid, ProposedLine, stock_changes
 
 
 def order_edited(session: Session, order: Order, old_total: int, actor: str, *, payment: Payment | None = None,
-                  old_amount: int | None = None, new_amount: int | None = None) -> None:
+                 old_amount: int | None = None, new_amount: int | None = None) -> None:
     session.flush()
     session.refresh(order)
     data: dict[str, Any] = {"from": old_total, "to": order.total, "currency": order.currency}
@@ -34,7 +34,7 @@ def order_edited(session: Session, order: Order, old_total: int, actor: str, *, 
 
 
 def apply_lines(session: Session, order: Order, before: list[ProposedLine], lines: list[ProposedLine], *,
-           strict_stock: bool) -> None:
+                strict_stock: bool) -> None:
     if order.stock_reserved:
         _move_stock(session, stock_changes(before, lines, _physical(session, before, lines)), strict=strict_stock)
     existing = {line.id: line for line in order.lines}

@@ -209,7 +209,7 @@ def edit_approved(session: Session, payment: Payment, event: PaymentEvent, _resu
         message_args={"old": money_arg(payment.amount, payment.currency), "new": money_arg(new_amount, payment.currency)},
         data={"from": payment.amount, "to": new_amount, "order_lines": body["order_lines"]})
     order_edited(session, order, edit["from_total"], event.actor, payment=payment, old_amount=payment.amount,
-                  new_amount=new_amount)
+                 new_amount=new_amount)
     payment.amount = new_amount
     session.add(payment)
     return outcome
