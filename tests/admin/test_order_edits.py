@@ -326,3 +326,21 @@ def test_an_unanswered_edit_is_stored_when_the_status_check_gets_klarnas_answer(
     assert klarna["order_amount"] == order.total == payment.amount and payment.pending_event_id is None
     assert len({call.idempotency_key for call in patches(session, payment)}) == 1
     assert not session.exec(select(PaymentEvent).where(PaymentEvent.kind == "amount_changed")).all()
+
+
+def test_the_order_page_asks_the_database_as_often_for_many_lines_as_for_few(app, admin_client, session, simulator,
+                                                                             gateway):
+    from .conftest import counting_queries
+
+    few = make_order(session, products=(("RUN-001", 1),))
+    many = make_order(session, products=tuple((sku, 1) for sku in (
+        "RUN-001", "JKT-002", "CAP-003", "SOC-004", "BAG-005", "COF-101", "TEA-102", "BK-201")))
+    for order in (few, many):
+        paid_payment(session, simulator, gateway, order)
+    admin_client.get(f"/admin/orders/{few.number}")  # the first request loads what every page needs
+    counts = []
+    for order in (few, many):
+        with counting_queries(app) as statements:
+            assert admin_client.get(f"/admin/orders/{order.number}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
