@@ -87,6 +87,28 @@ def klarna_shortfall(session: Session, order: Order, request: EditRequest) -> in
     return new_total - others_paid(session, order, payment) - payment.amount
 
 
+@dataclass(frozen=True)
+class EditPreview:
+    old_total: int
+    new_total: int
+    changed: bool
+    klarna_from: int | None = None  # the Klarna payment's amount now, when the edit would be sent to Klarna
+    klarna_to: int | None = None
+
+
+def preview(session: Session, order: Order, request: EditRequest) -> EditPreview:
+    """What saving would do, without storing or sending anything; raises EditInvalid / EditRefused."""
+    _refuse_closed(order)
+    lines = proposed_lines(session, order, request)
+    changed = not _same(current_lines(order), lines)
+    new_total = order.total + sum(line.total for line in lines) - sum(line.total for line in current_lines(order))
+    payment = _payment_to_update(session, order) if changed else None
+    if payment is None:
+        return EditPreview(order.total, new_total, changed)
+    amount = sum(line.total for line in lines) - others_paid(session, order, payment)
+    return EditPreview(order.total, new_total, changed, klarna_from=payment.amount, klarna_to=amount)
+
+
 def proposed_lines(session: Session, order: Order, request: EditRequest) -> list[ProposedLine]:
     version = session.get(ShopVersion, order.version_id)
     ids = {product_id for product_id, _quantity in request.added}

@@ -344,3 +344,22 @@ def test_the_order_page_asks_the_database_as_often_for_many_lines_as_for_few(app
             assert admin_client.get(f"/admin/orders/{order.number}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_preview_shows_the_new_total_and_klarnas_amount_and_stores_nothing(app, admin_client, session, order,
+                                                                               payment):
+    from .edit_helpers import edit_fields
+
+    shoe = line_of(order, "RUN-001")
+    fields = edit_fields(order, **{f"quantity_{shoe.id}": "2"})
+    response = post(admin_client, f"/admin/orders/{order.number}/edit/preview", fields, htmx=True,
+                    csrf=_token(admin_client, order))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="edit-preview"')
+    new = order.total + shoe.unit_price
+    assert f"New total: {shown(app, new)} (now {shown(app, order.total)})." in html
+    assert f"Klarna is asked to raise its amount from {shown(app, order.total)} to {shown(app, new)}" in html
+    bad = post(admin_client, f"/admin/orders/{order.number}/edit/preview",
+               {**fields, f"quantity_{shoe.id}": "x"}, htmx=True, csrf=_token(admin_client, order))
+    assert "Not a valid integer value." in bad.get_data(as_text=True)
+    assert reloaded(session, order).revision == 0 and not patches(session, payment)
