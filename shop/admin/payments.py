@@ -31,6 +31,7 @@ from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order, Payment, PaymentMethod
 from shop.orders import find_order_by_number
 from shop.payments import refunds, service
+from shop.payments.bad_news import curable
 from shop.payments.gateway import KlarnaGateway, current_gateway
 from shop.payments.operations import NotAllowed, OperationInProgress
 from shop.payments.sync import sync
@@ -208,9 +209,15 @@ def in_progress() -> Problem:
 
 def klarna_problem(error: Exception) -> Problem:
     found = as_provider_error(error)
+    if found.outcome_unknown and found.klarna_answered:
+        return Problem(_("Klarna answered with an error; the result will be checked automatically."),
+                       detail=found.message, correlation_id=found.correlation_id)
     if found.outcome_unknown:
         return Problem(_("Klarna did not answer; the result will be checked automatically."),
                        detail=found.message, correlation_id=found.correlation_id)
+    if curable(found):
+        return Problem(_("The payment is on hold: Klarna refused the activation for now. The shop asks Klarna "
+                         "again automatically."), detail=found.message, correlation_id=found.correlation_id)
     return Problem(_("Klarna refused the action."), detail=found.message, correlation_id=found.correlation_id)
 
 

@@ -1,6 +1,7 @@
 """SQLModel tables. Import from here: `from shop.models import Order`."""
 from sqlmodel import SQLModel
 
+from .attention import LINK_CHANNELS, PaymentHold, PaymentLink, StaffAlert
 from .base import utcnow
 from .catalog import Category, Product, ShippingMethod
 from .orders import (
@@ -22,3 +23,4 @@ __all__ = [
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]
+__all__ += ["LINK_CHANNELS", "PaymentHold", "PaymentLink", "StaffAlert"]

@@ -181,6 +181,9 @@ def _failed(session: Session, payment: Payment, event: PaymentEvent, error: Prov
                           actor=event.actor)
         release_claim(session, payment, event)
     session.commit()
+    from .bad_news import hold_refused_capture
+
+    hold_refused_capture(session, payment, event, error)
     raise error
 
 

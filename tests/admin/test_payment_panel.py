@@ -336,7 +336,7 @@ def test_a_failed_capture_on_shipping_is_reported_and_the_shipment_stays(admin_c
     response = ship(admin_client, order, {"action": "all"})
     html = admin_client.get(response.location).get_data(as_text=True)
     assert response.status_code == 303 and "Shipment recorded." in html
-    assert "the Klarna payment was not activated" in html and "Klarna did not answer" in html
+    assert "the Klarna payment was not activated" in html and "Klarna answered with an error" in html and "Klarna did not answer" not in html
     session.expire_all()
     assert session.get(Order, order.id).status == "shipped"
 
