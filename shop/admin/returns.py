@@ -30,8 +30,9 @@ from . import bp
 from . import orders as order_pages
 from .common import ORDER_EVENT_LABELS, render
 from .order_queries import order_for_update
-from .payment_panel import Problem
-from .payments import in_progress, klarna_problem, preflight, refund_outcome_problem
+from .payment_panel import Problem, in_progress
+from .payments import klarna_problem, preflight
+from .refund_answers import refund_outcome_problem
 from .return_forms import overpayment_refund_form, return_field_name, return_form_class
 
 RETURNS_RESULT = "admin/orders/_returns_result.html"
