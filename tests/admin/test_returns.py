@@ -54,14 +54,15 @@ def line_id(order, sku) -> int:
     return next(line.id for line in order.lines if line.reference == sku)
 
 
-def register(client, order, quantities: dict[str, int], *, htmx=False, restock=True, shipping=False):
+def register(client, order, quantities: dict[str, int], *, htmx=False, restock=True, shipping=False, html=None):
+    html = html or page(client, order)
     data = {f"return_{line_id(order, sku)}": str(qty) for sku, qty in quantities.items()}
+    data["return_token"] = re.search(r'name="return_token" type="hidden" value="([^"]+)"', html).group(1)
     if restock:
         data["restock"] = "y"
     if shipping:
         data[f"return_{line_id(order, 'shipping')}"] = "y"
-    return post(client, f"/admin/orders/{order.number}/returns", data, htmx=htmx,
-                csrf=csrf_token(page(client, order)))
+    return post(client, f"/admin/orders/{order.number}/returns", data, htmx=htmx, csrf=csrf_token(html))
 
 
 def refund_token(html: str) -> str:
@@ -111,6 +112,16 @@ def test_returning_more_than_was_shipped_is_422_and_keeps_what_was_typed(admin_c
     assert "Enter a number from 0 to 2." in html and 'value="3"' in html
     assert ("<html" in html) is not htmx
     assert session.exec(select(Return)).all() == []
+
+
+def test_the_same_return_form_saved_twice_registers_one_return(admin_client, session, order):
+    html = page(admin_client, order)
+    first = register(admin_client, order, {"CAP-003": 1}, html=html)
+    second = register(admin_client, order, {"CAP-003": 1}, html=html)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert len(session.exec(select(Return)).all()) == 1
+    session.expire_all()
+    assert session.get(Order, order.id).lines[0].returned_quantity == 1
 
 
 def test_a_return_of_nothing_is_422(admin_client, order):
