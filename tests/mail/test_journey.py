@@ -2,6 +2,8 @@
 ship the rest, refund the entire payment. Each is queued by the change itself and delivered afterwards."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -40,8 +42,11 @@ def ship(client, order: Order, quantities: dict[int, int] | None):
 def refund_everything(client, order: Order, payment: Payment):
     page = f"/admin/orders/{order.number}"
     amount = f"{payment.captured_amount / 100:.2f}"
-    response = post_form(client, f"{page}/payments/{payment.id}/refund",
-                         {"confirmed": "yes", f"refund-{payment.id}-amount": amount}, page)
+    html = client.get(page).get_data(as_text=True)
+    token_field = f"refund-{payment.id}-refund_token"  # the refund form's own token, minted with the page
+    token = re.search(rf'name="{token_field}" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(f"{page}/payments/{payment.id}/refund", data={
+        "confirmed": "yes", f"refund-{payment.id}-amount": amount, token_field: token, "csrf_token": csrf_token(html)})
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
 
 
