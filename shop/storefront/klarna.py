@@ -173,7 +173,8 @@ def klarna_status_update(token: str, payment_id: int):
     add_event(db(), order, "klarna_callback", N_("Klarna status callback received"), payment_id=payment.id,
               event_id=str(body.get("event_id", ""))[:64])
     db().commit()
-    return _ask_klarna(payment, lambda: klarna_checkout.finalise(db(), payment, current_gateway(), source="callback"))
+    return _ask_klarna(order, payment,
+                       lambda: klarna_checkout.finalise(db(), payment, current_gateway(), source="callback"))
 
 
 @bp.post("/<version_code>/klarna/<token>/<int:payment_id>/notification")
@@ -187,15 +188,19 @@ def klarna_notification(token: str, payment_id: int):
     add_event(db(), order, "klarna_notification", N_("Klarna notification: %(event_type)s"), payment_id=payment.id,
               message_args={"event_type": str(body.get("event_type", ""))[:40]})
     db().commit()
-    return _ask_klarna(payment, lambda: sync(db(), payment, current_gateway(), actor="klarna-notification"))
+    return _ask_klarna(order, payment, lambda: sync(db(), payment, current_gateway(), actor="klarna-notification"))
 
 
-def _ask_klarna(payment: Payment, ask) -> tuple[dict, int]:
+def _ask_klarna(order: Order, payment: Payment, ask) -> tuple[dict, int]:
     """Klarna called us: act on what Klarna says when asked. A 503 makes Klarna call again."""
     try:
         ask()
     except KLARNA_ERRORS as error:
         log.warning("Klarna's call for payment %s: Klarna not readable: %s", payment.id, error)
+        db().rollback()
+        add_event(db(), order, "klarna_callback_failed", N_("Klarna's call was answered with an error: %(error)s"),
+                  payment_id=payment.id, message_args={"error": str(error)[:200]})
+        db().commit()
         return {"status": "retry later"}, 503
     return {"status": "ok"}, 200
 
