@@ -99,3 +99,11 @@ def test_mail_pages_need_login(client, order, db_session):
 def test_an_unknown_mail_is_404(merchant_client):
     assert merchant_client.get("/admin/mail/999999").status_code == 404
     assert merchant_client.get("/admin/mail/99999999999999").status_code == 404
+
+
+def test_an_undelivered_mail_needs_attention(app, merchant_client, db_session, order, smtp_server):
+    smtp_server.inbox.refused.add(order.email)
+    delivered(app)
+    page = merchant_client.get("/admin/").get_data(as_text=True)
+    row = page.split('class="attention-undelivered_mail', 1)[1].split("</tr>", 1)[0]
+    assert order.number in row and "550" in row and "Try again now" in row

@@ -108,7 +108,8 @@ def test_every_email_of_an_order_arrives_in_the_order_language(code, client, mer
     assert smtp_server.messages == []
     assert delivered(app).sent == 5
     confirmation, partly, rest, returned, refund = smtp_server.messages
-    check(confirmation, code, words["confirmed"].format(number=number), number, words["option"], "Trail running shoe")
+    check(confirmation, code, words["confirmed"].format(number=number), number, words["option"], "Trail running shoe",
+          f"http://localhost/{code}/order/{order.token}")
     text, _html = check(partly, code, words["partly"].format(number=number), number, words["instructions"],
                         words["later"])
     assert "1 × Trail running shoe" in text and "1 × Forest honey" in text
