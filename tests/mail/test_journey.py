@@ -30,11 +30,15 @@ WORDS = {
 
 
 def post_form(client, url: str, data: dict, page: str, *, hidden: tuple[str, ...] = ()):
-    """Post a form of `page` with its CSRF token and the hidden fields named in `hidden` as rendered."""
+    """Post as the rendered form would: its CSRF token and the hidden fields named in `hidden`."""
     html = client.get(page).get_data(as_text=True)
-    for name in hidden:
-        data[name] = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1)
-    return client.post(url, data={**data, "csrf_token": csrf_token(html)})
+    fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1) for name in hidden}
+    return client.post(url, data={**data, **fields, "csrf_token": csrf_token(html)})
+
+
+def major(amount: int) -> str:
+    """Minor units as the refund forms take them: 12345 -> "123.45"."""
+    return f"{amount // 100}.{amount % 100:02d}"
 
 
 def ship(client, order: Order, quantities: dict[int, int] | None):
@@ -53,14 +57,14 @@ def return_one(client, order: Order, line_id: int):
 def refund_overpayment(client, order: Order, payment: Payment, amount: int):
     page = f"/admin/orders/{order.number}"
     response = post_form(client, f"{page}/payments/{payment.id}/overpayment-refund",
-                         {"confirmed": "yes", "overpayment-amount": f"{amount / 100:.2f}"}, page,
+                         {"confirmed": "yes", "overpayment-amount": major(amount)}, page,
                          hidden=("overpayment-refund_token",))
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
 
 
 def refund_everything(client, order: Order, payment: Payment):
     page = f"/admin/orders/{order.number}"
-    amount = f"{(payment.captured_amount - payment.refunded_amount) / 100:.2f}"
+    amount = major(payment.captured_amount - payment.refunded_amount)
     response = post_form(client, f"{page}/payments/{payment.id}/refund",
                          {"confirmed": "yes", f"refund-{payment.id}-amount": amount}, page,
                          hidden=(f"refund-{payment.id}-refund_token",))
