@@ -17,8 +17,15 @@ from .context import order_context, refund_context, shipment_context
 from .outbox import enqueue, language_of
 
 
-def queue_order_confirmation(session: Session, order: Order, payment: Payment | None = None) -> OutboxMessage:
-    """Once per order, whichever way it was confirmed (return, callback, sync, bank transfer)."""
+CLOSED_ORDER_STATUSES = ("cancelled", "abandoned")
+
+
+def queue_order_confirmation(session: Session, order: Order, payment: Payment | None = None) -> OutboxMessage | None:
+    """Once per order, whichever way it was confirmed (return, callback, sync, bank transfer).
+
+    None for an order the shop gave up already: a late approval at Klarna is undone, not confirmed."""
+    if order.status in CLOSED_ORDER_STATUSES:
+        return None
     return enqueue(session, "order_confirmation", order.email, order=order, language=language_of(order),
                    context=order_context(session, order, payment), dedupe_key=f"order_confirmation:{order.id}")
 

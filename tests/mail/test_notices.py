@@ -71,3 +71,22 @@ def test_a_payment_link_e_mailed_by_the_shop(app, merchant_client, db_session, s
     text, html = parts(message)
     assert link.url in text and f'href="{link.url}"' in html.replace("&amp;", "&")
     assert re.search(r"Länken gäller till .+\.", text)
+
+
+def test_a_late_approval_of_a_given_up_order_confirms_nothing(app, db_session, simulator, gateway):
+    from shop.orders import release_stock
+    from tests.klarna_fixtures import start_checkout
+    from shop.payments import klarna_checkout
+
+    with app.app_context():
+        order = make_order(db_session, version_code="fi")
+        payment = start_checkout(db_session, gateway, order)
+        given_up = db_session.get(Order, order.id)
+        given_up.status = "cancelled"
+        release_stock(db_session, given_up)
+        db_session.commit()
+        simulator.complete_hpp_session(payment.hpp_session_id)
+        klarna_checkout.finalise(db_session, payment, gateway, source="return")
+    kinds = [m.kind for m in outbox(db_session, order)]
+    assert "order_confirmation" not in kinds and "order_cancelled" not in kinds
+    assert kinds == ["staff_alert"]  # the shop undid the payment and tells its staff
