@@ -101,6 +101,7 @@ def _deliver(session: Session, message: OutboxMessage, connection, now: datetime
         return True
     email = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, from_email=sender_address(), to=[recipient_of(message)],
+        reply_to=[current_app.config["MERCHANT_EMAIL"]],  # answers reach the shop, whatever sends its mail
         connection=connection, headers={"Message-ID": message.message_id, "Content-Language": message.language},
     )
     email.attach_alternative(rendered.html, "text/html")
