@@ -47,6 +47,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_health(app)
     _init_klarna(app)
+    from .mail import init_app as init_mail
+
+    init_mail(app)
     from .cli import register as register_cli
 
     register_cli(app)

@@ -27,6 +27,20 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SECURE": False,
+    # The shop's name and contact details, shown in every customer e-mail.
+    "MERCHANT_NAME": "Nordshop",
+    "MERCHANT_EMAIL": "shop@example.com",
+    "MERCHANT_PHONE": "",
+    "MERCHANT_ADDRESS": "",
+    # Outgoing mail (shop/mail): without SMTP_HOST the outbox keeps every message undelivered.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 0,  # 0 -> 465 for ssl, 587 for starttls, 25 for none
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_TLS": "starttls",  # starttls, ssl or none
+    "SMTP_TIMEOUT": 30.0,
+    "MAIL_SENDER": "",  # From: of customer e-mails; "" -> MERCHANT_NAME <MERCHANT_EMAIL>
+    "MAIL_SEND_IN_BACKGROUND": True,  # deliver from a thread after a request that queued mail
 }
 
 # Read from the environment as SHOP_<NAME>; booleans and numbers are parsed.
@@ -34,6 +48,9 @@ ENVIRONMENT_KEYS = (
     "SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "KLARNA_BASE_URL", "SIMULATOR_ENABLED",
     "SIMULATOR_STORAGE", "DEFAULT_VERSION", "KLARNA_TIMEOUT_CONNECT", "KLARNA_TIMEOUT_READ",
     "SESSION_COOKIE_SECURE",
+    "MERCHANT_NAME", "MERCHANT_EMAIL", "MERCHANT_PHONE", "MERCHANT_ADDRESS",
+    "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "SMTP_TIMEOUT", "MAIL_SENDER",
+    "MAIL_SEND_IN_BACKGROUND",
 )
 
 

@@ -47,12 +47,11 @@ CHANNEL_LABELS = {
 # The history's short words for a channel.
 CHANNEL_WORDS = {"page": _l("shown on the order page"), "shop_email": _l("e-mail from the shop"),
                  "klarna_email": _l("e-mail by Klarna"), "klarna_sms": _l("text message by Klarna")}
-# Channels offered; the shop's own e-mail joins when the outbox can send it.
-OFFERED_CHANNELS = ["page", "klarna_email", "klarna_sms"]
+OFFERED_CHANNELS = ["shop_email", "page", "klarna_email", "klarna_sms"]
 
 
 class PaymentLinkForm(FlaskForm):
-    channel = RadioField(_l("How the customer gets the link"), default="page",
+    channel = RadioField(_l("How the customer gets the link"), default="shop_email",
                          invalid_choice_message=_l("Choose how the link is sent."))
     email = EmailField(_l("Customer's e-mail"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                        validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))])

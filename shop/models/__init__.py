@@ -7,6 +7,7 @@ from .catalog import Category, Product, ShippingMethod
 from .orders import (
     LINE_KINDS, ORDER_STATUSES, Cart, CartItem, Order, OrderEvent, OrderLine, Shipment, ShipmentLine, new_token,
 )
+from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
 from .users import User
 from .versions import TAX_CLASSES, ShopVersion, VatRate
@@ -15,7 +16,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Cart", "CartItem", "Category", "KlarnaCall", "LINE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent",
-    "OrderLine", "PROVIDERS", "Payment", "PaymentEvent", "PaymentMethod", "PaymentMethodVersion", "Product",
+    "OrderLine", "OUTBOX_STATUSES", "OutboxMessage", "PROVIDERS", "Payment", "PaymentEvent", "PaymentMethod",
+    "PaymentMethodVersion", "Product",
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]

@@ -89,6 +89,8 @@ class Order(SQLModel, table=True):
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
     stock_reserved: bool = True
     cart_id: int | None = Field(default=None, foreign_key="cart.id")  # emptied once the payment succeeds
+    # Counts stored edits of the order's lines: an edit made from an older page is refused.
+    revision: int = 0
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -77,6 +77,8 @@ class Payment(SQLModel, table=True):
     pending_event_id: int | None = None
     # A sync run holds the payment until then, so several cron machines never sync it twice at once.
     lease_until: datetime | None = None
+    # The `amount_changed` event of an amount Klarna changed (merchant portal) that no merchant has acknowledged.
+    amount_notice_event_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -72,6 +72,7 @@ OPERATIONS = {
         Operation("refund", _refund),
         Operation("resend", _resend),
         Operation("update_authorization", _update_authorization),
+        Operation("edit_order", _update_authorization),  # an order edit: new amount and lines (payments/edits.py)
         Operation("extend", _extend),
         Operation("cancel", lambda c, oid, _b, key: c.cancel_order(oid, idempotency_key=key)),
         Operation("release", lambda c, oid, _b, key: c.release_remaining_authorization(oid, idempotency_key=key)),
@@ -100,11 +101,13 @@ def lock_payment(session: Session, payment: Payment) -> None:
 
 def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *, actor: str,
           amount: int | None = None, message: str = "",
-          still_possible: Callable[[Payment], bool] = lambda _payment: True) -> PaymentEvent:
+          still_possible: Callable[[Payment], bool] = lambda _payment: True,
+          data: dict[str, Any] | None = None) -> PaymentEvent:
     """Record the request and take the payment, or raise OperationInProgress.
 
     `still_possible` is asked again under the lock: a request built from what another request
     has changed since (a second click on "Activate payment") is refused with NotAllowed.
+    `data` is kept on the request event beside the body (what to store once Klarna approves).
     """
     lock_payment(session, payment)
     if payment.pending_event_id is not None:
@@ -115,7 +118,7 @@ def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *
         raise NotAllowed(_("%(action)s is no longer possible: the payment changed meanwhile.",
                            action=str(states.OPERATION_LABELS.get(name, name))))
     event = add_payment_event(session, payment, f"{name}_requested", message, amount=amount, actor=actor,
-                              data={"operation": name, "body": body})
+                              data={**(data or {}), "operation": name, "body": body})
     taken = session.exec(  # type: ignore[call-overload]
         update(Payment).where(Payment.id == payment.id, Payment.pending_event_id.is_(None))  # type: ignore[union-attr]
         .values(pending_event_id=event.id)

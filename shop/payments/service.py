@@ -195,6 +195,9 @@ def _capture_body(session: Session, payment: Payment, quantities: dict[str, int]
 
 def activate(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str) -> PaymentEvent:
     """"Activate payment": capture the remaining amount with the order's remaining lines."""
+    from .balance import refuse_mismatched_activation
+
+    refuse_mismatched_activation(session, payment)  # before any Klarna write
     order = session.get(Order, payment.order_id)
     body, amount = _capture_body(session, payment, {}, everything=True, reference=f"order-{order.number}")
     if amount <= 0:

@@ -47,6 +47,7 @@ OPERATION_LABELS = {
     "capture": _l("Activation"), "refund": _l("Refund"), "extend": _l("Expiry extension"),
     "cancel": _l("Cancellation"), "release": _l("Release of the remaining reservation"),
     "resend": _l("Resending of payment instructions"), "update_authorization": _l("Amount change"),
+    "edit_order": _l("Order edit"),
 }
 
 # Klarna order status (and fraud status) -> our state.

@@ -25,6 +25,7 @@ from .gateway import KlarnaGateway
 from .operations import lock_payment
 from .ledger import CAPTURE_KINDS, REFUND_KINDS, known_provider_ids, recompute
 from .operations import NotAllowed, OperationInProgress
+from .portal_changes import record_amount_change, settled_candidates
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def _latest_event_id(session: Session, payment: Payment) -> int | None:
 
 
 def _try_resolve(session: Session, payment: Payment, gateway: KlarnaGateway) -> None:
+    from . import edits  # noqa: F401  (registers how an approved order edit is stored)
     from .service import resolve_pending
 
     try:
@@ -110,11 +112,9 @@ def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[Paym
         events += _new_captures(session, payment, om, actor)
         events += _new_money(session, payment, om.get("refunds") or [], "refund_id", "refunded_amount",
                              REFUND_KINDS, "refunded_elsewhere", N_("Refunded outside the shop"), actor)
-    if om.get("order_amount") is not None and om["order_amount"] != payment.amount:
-        events.append(add_payment_event(session, payment, "amount_changed", N_("Order amount changed at Klarna"),
-                                        amount=om["order_amount"], actor=actor,
-                                        data={"from": payment.amount, "to": om["order_amount"]}))
-        payment.amount = om["order_amount"]
+    # An unresolved write may be an amount change of the shop's own (an order edit): recorded when it resolves.
+    if settled and om.get("order_amount") is not None and om["order_amount"] != payment.amount:
+        events.append(record_amount_change(session, payment, om["order_amount"], actor))
     expires_at = parse_time(om.get("expires_at"))
     if expires_at and expires_at != as_utc(payment.expires_at):
         events.append(add_payment_event(session, payment, "expiry_changed", N_("Expiry date changed at Klarna"),
@@ -182,7 +182,8 @@ def release_lease(session: Session, payment: Payment) -> None:
 
 
 def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
-    """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order."""
+    """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order, and re-read
+    captured ones that may have been refunded in the portal (bounded: `portal_changes.settled_candidates`)."""
     report = SyncReport()
     for payment_id in _candidates(session):
         payment = session.get(Payment, payment_id)
@@ -212,8 +213,9 @@ def _candidates(session: Session) -> list[int]:
     rows = session.exec(select(Payment.id).where(Payment.provider == "klarna",
                                                  Payment.state.in_(live))  # type: ignore[attr-defined]
                         .order_by(Payment.id)).all()
+    settled = settled_candidates(session, utcnow())  # refunds in the portal; bounded, see portal_changes
     session.commit()
-    return list(rows)
+    return list(rows) + [payment_id for payment_id in settled if payment_id not in set(rows)]
 
 
 def _sync_one(session: Session, payment: Payment, gateway: KlarnaGateway, report: SyncReport) -> None:
