@@ -48,13 +48,13 @@ chromium:
 
 run: install
 	$(FLASK) init-db
-	$(FLASK) demo-data --admin-email "$(ADMIN_EMAIL)" --admin-password "$(ADMIN_PASSWORD)"
+	SHOP_SIMULATOR_ENABLED=true $(FLASK) demo-data --admin-email "$(ADMIN_EMAIL)" --admin-password "$(ADMIN_PASSWORD)"
 	@echo
 	@echo "  Storefront:  http://$(HOST):$(PORT)/"
 	@echo "  Admin:       http://$(HOST):$(PORT)/admin/  ($(ADMIN_EMAIL) / $(ADMIN_PASSWORD))"
 	@echo "  Klarna simulator portal: http://$(HOST):$(PORT)/_klarna/portal/"
 	@echo
-	SHOP_PUBLIC_URL=$${SHOP_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+	SHOP_PUBLIC_URL=$${SHOP_PUBLIC_URL:-http://$(HOST):$(PORT)} SHOP_SIMULATOR_ENABLED=true \
 	  $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --workers 1 --threads 8 \
 	  --access-logfile - wsgi:app
 

@@ -1,6 +1,7 @@
 """The shop application factory: the one place that knows every part."""
 from __future__ import annotations
 
+import hmac
 import logging
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from htmx_flask import Htmx
 from sqlalchemy import text
 
 from . import db as database
+from . import security
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(load_config(Path(app.instance_path), overrides))
+    security.refuse_simulator_in_production(app.config)
     database.init_app(app)
     csrf.init_app(app)
     Htmx(app)
@@ -44,7 +47,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_i18n(app)
     init_web(app)
+    security.init_app(app)
     _register_blueprints(app)
+    _register_rate_limits(app)
     _register_health(app)
     _init_klarna(app)
     from .mail import init_app as init_mail
@@ -66,9 +71,13 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = database.db().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str) -> User | None:
+        """The cookie holds "id:generation" (User.get_id): an ended session's generation no longer matches."""
+        user_id, _, generation = session_id.partition(":")
+        user = database.db().get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+        if user is None or not user.active or generation != str(user.session_generation):
+            return None
+        return user
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -79,7 +88,22 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
+def _register_rate_limits(app: Flask) -> None:
+    """Anonymous writes that cost CPU (a password hash, an order and Klarna calls) are limited."""
+    config = app.config
+    login_failed = lambda response: response.status_code == 422  # noqa: E731
+    security.limit(app, "admin.login", config["LOGIN_RATE_LIMIT"], deduct_when=login_failed)
+    security.limit(app, "admin.login", config["LOGIN_RATE_LIMIT"], key=security.login_account,
+                   deduct_when=login_failed)
+    security.limit(app, "storefront.checkout", config["WRITE_RATE_LIMIT"])
+    security.limit(app, "storefront.retry_payment", config["WRITE_RATE_LIMIT"])
+    security.limit(app, "storefront.add", config["CART_RATE_LIMIT"])
+    for callback in ("storefront.klarna_status_update", "storefront.klarna_notification"):
+        security.limit(app, callback, config["CALLBACK_RATE_LIMIT"], key=security.order_token)
+
+
 SIMULATOR_API_URL = "http://klarna.simulator"  # served in process: no socket, no self-call
+SIMULATOR_PREFIX = "/_klarna"
 
 
 def _init_klarna(app: Flask) -> None:
@@ -104,6 +128,7 @@ def _mount_simulator(app: Flask, http) -> None:
     import requests
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from .admin.simulator_guard import admin_login_guard
     from .simulator import create_app as create_simulator
     from .simulator.callbacks import ThreadedSender
     from .simulator.transport import SimulatorAdapter
@@ -116,11 +141,13 @@ def _mount_simulator(app: Flask, http) -> None:
         sender = ThreadedSender(session=callbacks, delay=1.0)
     simulator = create_simulator({
         "SIMULATOR_ACCOUNTS": {app.config["SIMULATOR_USERNAME"]: app.config["SIMULATOR_SECRET"]},
-        "SIMULATOR_PUBLIC_URL": public_url + "/_klarna",
+        "SIMULATOR_PUBLIC_URL": public_url + SIMULATOR_PREFIX,
         "SIMULATOR_STORAGE": app.config["SIMULATOR_STORAGE"],
         "SIMULATOR_CALLBACK_SENDER": sender,
+        "SIMULATOR_STAFF_GUARD": admin_login_guard(app, SIMULATOR_PREFIX),
+        "SIMULATOR_SECRET_KEY": hmac.new(app.config["SECRET_KEY"].encode(), b"klarna-simulator", "sha256").hexdigest(),
     })
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/_klarna": simulator.wsgi_app})
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SIMULATOR_PREFIX: simulator.wsgi_app})
     http.mount(SIMULATOR_API_URL + "/", SimulatorAdapter(simulator))
     app.extensions["klarna_simulator"] = simulator.extensions["klarna_simulator"]
     app.extensions["klarna_simulator_app"] = simulator

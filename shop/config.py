@@ -16,7 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "KLARNA_BASE_URL": None,  # overrides every Klarna method's base URL (test doubles, proxies)
     "KLARNA_TIMEOUT_CONNECT": 5.0,
     "KLARNA_TIMEOUT_READ": 30.0,
-    "SIMULATOR_ENABLED": True,  # mount the offline Klarna simulator at /_klarna
+    "SIMULATOR_ENABLED": False,  # mount the offline Klarna simulator at /_klarna (`make run` and the tests do)
+    "SIMULATOR_ALLOW_IN_PRODUCTION": False,  # the simulator with https or PostgreSQL refuses to start without it
     "SIMULATOR_STORAGE": None,  # None -> instance/klarna-simulator.sqlite3
     "SIMULATOR_USERNAME": "PK_demo_12345",
     "SIMULATOR_SECRET": "demo-shared-secret",
@@ -26,7 +27,13 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_SECURE": False,  # also on whenever PUBLIC_URL is https
+    "REDIS_URL": None,  # shared storage of the rate limits (every worker, every machine); None: in memory
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front of the shop whose X-Forwarded-* headers count
+    "LOGIN_RATE_LIMIT": "5 per minute; 20 per hour",  # failed admin logins, per address and per account
+    "WRITE_RATE_LIMIT": "10 per minute; 100 per hour",  # checkouts and other costly anonymous writes
+    "CART_RATE_LIMIT": "60 per minute",  # cart adds: a busy shopper is far below it
+    "CALLBACK_RATE_LIMIT": "30 per minute",  # Klarna's calls, per order token
     # The shop's name and contact details, shown in every customer e-mail.
     "MERCHANT_NAME": "Nordshop",
     "MERCHANT_EMAIL": "shop@example.com",
@@ -47,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
 ENVIRONMENT_KEYS = (
     "SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "KLARNA_BASE_URL", "SIMULATOR_ENABLED",
     "SIMULATOR_STORAGE", "DEFAULT_VERSION", "KLARNA_TIMEOUT_CONNECT", "KLARNA_TIMEOUT_READ",
-    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_SECURE", "SIMULATOR_ALLOW_IN_PRODUCTION", "REDIS_URL", "TRUSTED_PROXIES",
     "MERCHANT_NAME", "MERCHANT_EMAIL", "MERCHANT_PHONE", "MERCHANT_ADDRESS",
     "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "SMTP_TIMEOUT", "MAIL_SENDER",
     "MAIL_SEND_IN_BACKGROUND",
@@ -84,6 +91,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         config["SECRET_KEY"] = _development_secret_key(instance_path)
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'shop.sqlite3'}"
+    if (config.get("PUBLIC_URL") or "").lower().startswith("https://"):
+        config["SESSION_COOKIE_SECURE"] = True  # served over https: the cookie never travels in clear
     if not config.get("SIMULATOR_STORAGE"):
         config["SIMULATOR_STORAGE"] = str(instance_path / "klarna-simulator.sqlite3")
     return config

@@ -33,6 +33,7 @@ def app_config(database_url: str, **extra) -> dict:
         "DATABASE_URL": database_url,
         "PUBLIC_URL": "http://localhost",
         "SERVER_NAME": None,
+        "SIMULATOR_ENABLED": True,
     }
     config.update(extra)
     return config

@@ -46,5 +46,5 @@ class TestWithoutSimulator:
             gateway(app).base_url({"environment": "simulator"})
 
 
-def test_the_simulator_is_mounted_at_klarna_for_browsers(client):
-    assert client.get("/_klarna/portal/").status_code == 200
+def test_the_simulator_is_mounted_at_klarna_for_the_shops_admins(admin_client):
+    assert admin_client.get("/_klarna/portal/").status_code == 200

@@ -79,6 +79,11 @@ def _after_login(target: str | None) -> str:
 
 @bp.post("/logout")
 def logout():
+    """Ends the session everywhere: a copy of this cookie, on any machine, no longer logs in."""
+    user = current_user._get_current_object()
+    user.end_sessions()
+    db().add(user)
+    db().commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("admin.login"), code=303)

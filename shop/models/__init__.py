@@ -9,6 +9,7 @@ from .orders import (
 )
 from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
+from .returns import Return, ReturnLine
 from .users import User
 from .versions import TAX_CLASSES, ShopVersion, VatRate
 
@@ -18,6 +19,7 @@ __all__ = [
     "Cart", "CartItem", "Category", "KlarnaCall", "LINE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent",
     "OrderLine", "OUTBOX_STATUSES", "OutboxMessage", "PROVIDERS", "Payment", "PaymentEvent", "PaymentMethod",
     "PaymentMethodVersion", "Product",
+    "Return", "ReturnLine",
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]

@@ -11,8 +11,9 @@ a merchant portal, a movable clock and fault switches. Shares no code with the r
     sim.complete_hpp_session(hpp_session_id, category="PAY_OVER_TIME")
     sim.get_order(order_id); sim.accounts.add("PK_x_1", "secret"); sim.reset()
 
-Pages: the hosted payment page at /hpp/payments/<id>, the merchant portal at /portal/,
-JSON switches at /_simulator/faults and /_simulator/clock.
+Pages: the hosted payment page at /hpp/payments/<id> (open to shoppers), the merchant portal at
+/portal/ and JSON switches at /_simulator/faults and /_simulator/clock (staff only: a simulator
+account's Basic-auth credentials, or whoever SIMULATOR_STAFF_GUARD lets in; see access.py).
 
 Standalone: `flask --app shop.simulator run`, configured by the environment variables
 SIMULATOR_ACCOUNTS ("user:secret,user2:secret2"), SIMULATOR_STORAGE, SIMULATOR_PUBLIC_URL.
@@ -33,6 +34,8 @@ DEFAULTS = {
     "SIMULATOR_AUTH_PERIOD_DAYS": 28,    # authorization period of new and extended orders
     "SIMULATOR_PAYMENT_CATEGORIES": None,  # {"SE": ["pay_later", ...], "*": [...]}; None: the three
     "SIMULATOR_FAULT_SLEEP_SECONDS": 30,   # how long a timeout fault holds a socket client
+    "SIMULATOR_STAFF_GUARD": None,       # callable() -> None or a refusal; None: simulator accounts only
+    "SIMULATOR_SECRET_KEY": None,        # signs the portal's session and CSRF tokens; None: random per start
 }
 
 
@@ -42,7 +45,7 @@ def _from_environment() -> dict:
     config = {}
     if os.environ.get("SIMULATOR_ACCOUNTS"):
         config["SIMULATOR_ACCOUNTS"] = parse_accounts(os.environ["SIMULATOR_ACCOUNTS"])
-    for name in ("SIMULATOR_STORAGE", "SIMULATOR_PUBLIC_URL"):
+    for name in ("SIMULATOR_STORAGE", "SIMULATOR_PUBLIC_URL", "SIMULATOR_SECRET_KEY"):
         if os.environ.get(name):
             config[name] = os.environ[name]
     for name in ("SIMULATOR_AUTH_PERIOD_DAYS", "SIMULATOR_FAULT_SLEEP_SECONDS"):
@@ -52,7 +55,7 @@ def _from_environment() -> dict:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from . import control, faults, hosted_page, hpp_api, om_api, payments_api, portal, wire
+    from . import access, control, faults, hosted_page, hpp_api, om_api, payments_api, portal, wire
     from .core import Simulator
 
     standalone = config is None
@@ -75,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     faults.install(app, app.extensions["klarna_simulator"].faults)
     wire.install(app)
+    access.install(app, open_blueprints=(payments_api.bp, hpp_api.bp, om_api.bp, hosted_page.bp))
     for blueprint in (payments_api.bp, hpp_api.bp, om_api.bp, hosted_page.bp, portal.bp, control.bp):
         app.register_blueprint(blueprint)
 

@@ -23,39 +23,44 @@ def midnight_after(day: date, days: int) -> datetime:
 
 
 class Clock:
-    """Wall-clock time shifted by an offset; the offset is kept in the store so it survives restarts."""
+    """Wall-clock time shifted by an offset. With a store, the offset lives in it, read on every use:
+    every process on the same storage file (gunicorn's workers) sees a move at once, and it survives
+    restarts."""
 
     META_KEY = "clock"
 
     def __init__(self, store=None):
         self._store = store
         self._lock = threading.Lock()
-        self._offset = timedelta(0)
-        if store is not None:
-            saved = store.get("meta", self.META_KEY)
-            if saved:
-                self._offset = timedelta(seconds=saved["offset_seconds"])
+        self._offset = timedelta(0)  # only without a store
 
     @property
     def offset(self) -> timedelta:
-        return self._offset
+        if self._store is None:
+            return self._offset
+        saved = self._store.get("meta", self.META_KEY)
+        return timedelta(seconds=saved["offset_seconds"]) if saved else timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        return datetime.now(UTC) + self.offset
 
     def advance(self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
         step = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
         if step < timedelta(0):
             raise ValueError("the clock only moves forward")
-        with self._lock:
-            self._set_offset(self._offset + step)
+        with self._changing():
+            self._set_offset(self.offset + step)
         return self.now()
 
     def reset(self) -> None:
-        with self._lock:
+        with self._changing():
             self._set_offset(timedelta(0))
 
+    def _changing(self):
+        return self._lock if self._store is None else self._store.transaction()
+
     def _set_offset(self, offset: timedelta) -> None:
-        self._offset = offset
-        if self._store is not None:
+        if self._store is None:
+            self._offset = offset
+        else:
             self._store.put("meta", self.META_KEY, {"offset_seconds": offset.total_seconds()})

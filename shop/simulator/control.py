@@ -1,11 +1,13 @@
-"""JSON back door for scripts and browser tests: `/_simulator/faults` and `/_simulator/clock`."""
+"""JSON switches for scripts and tests: `/_simulator/faults` and `/_simulator/clock` (staff only, see access.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from .access import staff_only
 from .clock import iso
 
 bp = Blueprint("control", __name__, url_prefix="/_simulator")
+staff_only(bp, answer_json=True)
 
 
 def _sim():

@@ -24,7 +24,7 @@ class Simulator:
         self.config = config
         self.store = Store(config.get("SIMULATOR_STORAGE"))
         self.clock = Clock(self.store)
-        self.faults = Faults()
+        self.faults = Faults(self.store)
         self.accounts = Accounts(self.store)
         sender = config.get("SIMULATOR_CALLBACK_SENDER")
         self.send_callback = sender if sender is not None else ThreadedSender()

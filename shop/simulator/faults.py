@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
 
 from flask import g, request
@@ -28,9 +27,13 @@ ANY_OPERATION = "*"
 
 
 class Faults:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._switches: dict[str, dict] = {}
+    """The armed switches, kept in the simulator's store: every process on the same storage file
+    (gunicorn's workers) sees a switch at once, and a countdown is shared by all of them."""
+
+    KIND = "fault"
+
+    def __init__(self, store):
+        self._store = store
 
     def set(self, operation: str, kind: str, times: int | None = None) -> None:
         """Arm a fault for `times` calls (None: until cleared)."""
@@ -39,31 +42,34 @@ class Faults:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(KINDS)}")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for always)")
-        with self._lock:
-            self._switches[operation] = {"operation": operation, "kind": kind, "times": times}
+        with self._store.transaction():
+            self._store.delete(self.KIND, operation)  # a re-armed switch moves to the end of the list
+            self._store.put(self.KIND, operation, {"operation": operation, "kind": kind, "times": times})
 
     def clear(self, operation: str | None = None) -> None:
-        with self._lock:
-            if operation is None:
-                self._switches.clear()
-            else:
-                self._switches.pop(operation, None)
+        if operation is None:
+            self._store.clear(self.KIND)
+        else:
+            self._store.delete(self.KIND, operation)
 
     def list(self) -> list[dict]:
-        with self._lock:
-            return [dict(switch) for switch in self._switches.values()]
+        return self._store.all(self.KIND, newest_first=False)
 
     def take(self, operation: str) -> str | None:
         """The fault kind to apply to one call of `operation`, counting it down."""
-        with self._lock:
+        if not self._store.any(self.KIND):  # the common case: nothing armed, no write lock taken
+            return None
+        with self._store.transaction():
             for name in (operation, ANY_OPERATION):
-                switch = self._switches.get(name)
+                switch = self._store.get(self.KIND, name)
                 if switch is None:
                     continue
                 if switch["times"] is not None:
                     switch["times"] -= 1
                     if switch["times"] <= 0:
-                        del self._switches[name]
+                        self._store.delete(self.KIND, name)
+                    else:
+                        self._store.put(self.KIND, name, switch)
                 return switch["kind"]
         return None
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from .access import staff_only
 from .faults import KINDS
 from .hosted_page import format_amount
 from .wire import ApiError
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+staff_only(bp, answer_json=False)
 
 ORDER_ACTIONS = {
     # form action -> (needs an amount, what it does)

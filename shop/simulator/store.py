@@ -1,7 +1,8 @@
 """JSON documents in SQLite (a file, or memory), and the merchant accounts kept in them.
 
-One connection and one re-entrant lock: the simulator is a single process, and every
-API operation runs inside `transaction()` so that checks and writes are atomic.
+One connection and one re-entrant lock per process, and every API operation runs inside
+`transaction()` (BEGIN IMMEDIATE) so that checks and writes are atomic, also across the processes
+of one storage file (gunicorn's workers).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class Store:
         if self.path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")  # readers in other processes never wait for a writer
         self._db.execute(SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
@@ -81,9 +84,16 @@ class Store:
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
-    def clear(self) -> None:
+    def any(self, kind: str) -> bool:
         with self._lock:
-            self._db.execute("DELETE FROM documents")
+            return self._db.execute("SELECT 1 FROM documents WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
+
+    def clear(self, kind: str | None = None) -> None:
+        with self._lock:
+            if kind is None:
+                self._db.execute("DELETE FROM documents")
+            else:
+                self._db.execute("DELETE FROM documents WHERE kind = ?", (kind,))
 
     def close(self) -> None:
         with self._lock:

@@ -66,8 +66,12 @@ def panel_of(html: str, payment: Payment) -> str:
 
 def act(client, order, payment, action, data=None, *, htmx=False, confirmed=True):
     fields = {"confirmed": "yes"} if confirmed else {}
+    html = page(client, order)
+    if action == "refund":  # the refund form's own token, minted when the page was rendered
+        name = f"refund-{payment.id}-refund_token"
+        fields[name] = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1)
     return post(client, f"/admin/orders/{order.number}/payments/{payment.id}/{action}", {**fields, **(data or {})},
-                htmx=htmx, csrf=csrf_token(page(client, order)))
+                htmx=htmx, csrf=csrf_token(html))
 
 
 def panel_after(client, order, payment, response, *, htmx) -> str:

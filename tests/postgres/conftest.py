@@ -72,7 +72,8 @@ def pg_database(postgres_server) -> Iterator[str]:
 @pytest.fixture
 def pg_app(pg_database, tmp_path, app_overrides):
     """The app on a fresh PostgreSQL database, migrated (shop.db.upgrade) and demo-loaded."""
-    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"), **app_overrides}
+    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"), "SIMULATOR_ALLOW_IN_PRODUCTION": True,
+                 **app_overrides}  # PostgreSQL looks like production: the simulator must be let in on purpose
     build_database(pg_database, **overrides)
     application = create_app(app_config(pg_database, **overrides))
     yield application

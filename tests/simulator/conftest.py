@@ -105,9 +105,16 @@ def callbacks(shared_callbacks) -> Callbacks:
     return shared_callbacks
 
 
+def staff_logged_in() -> None:
+    """The staff guard of an embedding app that sees a logged-in admin (test_access.py checks refusals)."""
+    return None
+
+
 def config_for(callbacks: Callbacks) -> dict:
     return {
         "TESTING": True,
+        "SIMULATOR_STAFF_GUARD": staff_logged_in,
+        "WTF_CSRF_ENABLED": False,  # the portal's forms as a logged-in admin posts them; test_access.py has CSRF on
         "SIMULATOR_ACCOUNTS": {USERNAME: SECRET, OTHER_USERNAME: OTHER_SECRET},
         "SIMULATOR_PUBLIC_URL": PUBLIC,
         "SIMULATOR_CALLBACK_SENDER": callbacks,

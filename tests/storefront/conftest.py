@@ -53,7 +53,7 @@ def merchant_client(client, db_session):
     """A client logged in as the demo admin (the admin login page is not needed for that)."""
     admin = db_session.exec(select(User).where(User.email == ADMIN_EMAIL)).one()
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(admin.id)
+        flask_session["_user_id"] = admin.get_id()
         flask_session["_fresh"] = True
     return client
 

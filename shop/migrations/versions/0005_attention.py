@@ -1,7 +1,7 @@
 """payment links, payment holds, staff alerts
 
 Revision ID: 0005_attention
-Revises: 0004_mail_outbox
+Revises: 0003_returns
 Create Date: 2026-12-04 18:25:08.801454
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0005_attention'
-down_revision = '0004_mail_outbox'
+down_revision = '0003_returns'
 branch_labels = None
 depends_on = None
 
