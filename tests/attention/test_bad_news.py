@@ -211,3 +211,23 @@ def test_other_refusals_do_not_hold_the_payment(session, simulator, gateway):
     with pytest.raises(ProviderError):
         service.activate(session, payment, gateway, actor="admin")
     assert held(session, payment) is None and alerts_of(session, order) == []
+
+
+def test_two_sync_runs_that_found_the_same_hold_due_make_one_try(session, simulator, gateway, shop_clock):
+    from shop.payments import bad_news
+
+    order = make_order(session)
+    payment = paid_payment(session, simulator, gateway, order)
+    simulator.faults.set("create_capture", "403_payment_method_failed", times=1)
+    with pytest.raises(ProviderError):
+        service.capture_shipment(session, order, ship(session, order, {1: 1}), gateway, actor="admin")
+    shop_clock.advance(hours=2)
+    hold = held(session, payment)
+    seen_by_both = [hold, session.get(PaymentHold, hold.id)]
+
+    for found in seen_by_both:  # the second run read the hold before the first made its try
+        bad_news._retry(session, found, gateway)
+
+    assert len(simulator.get_order(payment.klarna_order_id)["captures"]) == 1
+    assert len(events(session, payment, "capture_requested")) == 2  # the refused one and one retry
+    assert len(events(session, payment, "hold_released")) == 1
