@@ -231,3 +231,20 @@ def test_two_sync_runs_that_found_the_same_hold_due_make_one_try(session, simula
     assert len(simulator.get_order(payment.klarna_order_id)["captures"]) == 1
     assert len(events(session, payment, "capture_requested")) == 2  # the refused one and one retry
     assert len(events(session, payment, "hold_released")) == 1
+
+
+def test_the_shopper_who_paid_late_is_told_the_order_was_cancelled(app, session, simulator, gateway):
+    from html import unescape
+
+    from .conftest import path
+
+    order = make_order(session)
+    payment = start_checkout(session, gateway, order)
+    given_up(session, order)
+    shopper = app.test_client()
+    hosted_page = f"/_klarna/hpp/payments/{payment.hpp_session_id}"
+    approved = shopper.post(hosted_page, data={"action": "approve", "category": "PAY_LATER"})
+    returned = shopper.get(path(approved.location))
+    html = unescape(shopper.get(returned.location).get_data(as_text=True))
+    assert "This order has been cancelled; you will not be charged for it." in html
+    assert reload(session, payment).state == states.CANCELLED
