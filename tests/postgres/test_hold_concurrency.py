@@ -10,6 +10,7 @@ from shop.payments import service
 from shop.payments.common import ProviderError
 from shop.payments.sync import sync_all
 from tests.klarna_fixtures import make_order, paid_payment
+from tests.payments.conftest import ship
 from tests.postgres.conftest import run_in_threads
 
 pytestmark = pytest.mark.postgres
@@ -29,8 +30,8 @@ def test_concurrent_sync_runs_retry_a_held_capture_once(pg_app):
         order = make_order(session)
         payment = paid_payment(session, simulator, gateway, order)
         simulator.faults.set("create_capture", "403_payment_method_failed", times=1)
-        with pytest.raises(ProviderError):
-            service.activate(session, payment, gateway, actor="admin")
+        with pytest.raises(ProviderError):  # part of the order: a second retry could capture it again
+            service.capture_shipment(session, order, ship(session, order, {1: 1}), gateway, actor="admin")
         hold = session.exec(select(PaymentHold).where(PaymentHold.payment_id == payment.id)).one()
         hold.next_try_at = utcnow()  # due now
         session.add(hold)
