@@ -5,6 +5,7 @@ token and asks Klarna (through shop.payments) what really happened.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -17,7 +18,7 @@ from shop import csrf
 from shop.db import db
 from shop.i18n_markers import N_
 from shop.klarna_errors import KLARNA_ERRORS
-from shop.models import Order, Payment, PaymentMethod
+from shop.models import KlarnaCall, Order, Payment, PaymentMethod
 from shop.orders import add_event
 from shop.payments import klarna_checkout, states
 from shop.payments.common import ProviderError
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 # Klarna's status callback often claims the payment a moment before the shopper is back; the return
 # waits this long for that finaliser rather than show the waiting page for a payment confirmed in a moment.
 OTHER_FINALISER_WAIT = 2.0
+INBOUND_PATH = "/shop/klarna-calls"  # how Klarna's calls to the shop show in the Klarna request log
 OTHER_FINALISER_POLL = 0.1
 RETURN_MESSAGES = {
     "cancel": lambda: _("You cancelled the payment at Klarna. Your cart is still here: "
@@ -169,11 +171,15 @@ def klarna_wait(token: str, payment_id: int):
 def klarna_status_update(token: str, payment_id: int):
     """Klarna's status callback: never trusted, only a reason to read the session from Klarna."""
     order, payment = _order_and_payment(token, payment_id)
-    body = request.get_json(silent=True) or {}
-    add_event(db(), order, "klarna_callback", N_("Klarna status callback received"), payment_id=payment.id,
-              event_id=str(body.get("event_id", ""))[:64])
-    db().commit()
-    return _ask_klarna(payment, lambda: klarna_checkout.finalise(db(), payment, current_gateway(), source="callback"))
+    event_id = str(_hint().get("event_id", ""))[:64]
+
+    def finalised() -> bool:
+        before = payment.state
+        result = klarna_checkout.finalise(db(), payment, current_gateway(), source="callback")
+        return result.payment.state != before and not result.in_progress
+
+    return _on_klarna_call(order, payment, "klarna_callback", N_("Klarna status callback received"), finalised,
+                           event_id=event_id)
 
 
 @bp.post("/<version_code>/klarna/<token>/<int:payment_id>/notification")
@@ -183,21 +189,42 @@ def klarna_notification(token: str, payment_id: int):
     from shop.payments.sync import sync
 
     order, payment = _order_and_payment(token, payment_id)
-    body = request.get_json(silent=True) or {}
-    add_event(db(), order, "klarna_notification", N_("Klarna notification: %(event_type)s"), payment_id=payment.id,
-              message_args={"event_type": str(body.get("event_type", ""))[:40]})
-    db().commit()
-    return _ask_klarna(payment, lambda: sync(db(), payment, current_gateway(), actor="klarna-notification"))
+    event_type = str(_hint().get("event_type", ""))[:40]
+    return _on_klarna_call(order, payment, "klarna_notification", N_("Klarna notification: %(event_type)s"),
+                           lambda: bool(sync(db(), payment, current_gateway(), actor="klarna-notification")),
+                           message_args={"event_type": event_type})
 
 
-def _ask_klarna(payment: Payment, ask) -> tuple[dict, int]:
-    """Klarna called us: act on what Klarna says when asked. A 503 makes Klarna call again."""
+def _hint() -> dict:
+    """The body of Klarna's call: only a hint, and anything but a JSON object is no hint at all."""
     try:
-        ask()
+        body = json.loads(request.get_data(cache=True) or b"{}")
+    except (ValueError, RecursionError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _on_klarna_call(order: Order, payment: Payment, kind: str, message: str, ask, **data) -> tuple[dict, int]:
+    """Klarna called us: act on what Klarna says when asked (`ask` tells whether that changed anything).
+    Only a call that changed something enters the order history, so forged calls leave no trace there;
+    every call is in the log, and the reads it caused in the Klarna request log. A 503 makes Klarna call again."""
+    log.info("Klarna %s for payment %s: %s", kind, payment.id, data)
+    started = time.monotonic()
+    try:
+        changed = ask()
     except KLARNA_ERRORS as error:
         log.warning("Klarna's call for payment %s: Klarna not readable: %s", payment.id, error)
-        return {"status": "retry later"}, 503
-    return {"status": "ok"}, 200
+        changed, answer = False, ({"status": "retry later"}, 503)
+    else:
+        answer = ({"status": "ok"}, 200)
+    session = db()
+    if changed:
+        add_event(session, order, kind, message, payment_id=payment.id, **{k: v for k, v in data.items() if v})
+    session.add(KlarnaCall(  # the request log shows Klarna's calls beside the shop's (the path without the token)
+        order_id=order.id, payment_id=payment.id, method=request.method, path=f"{INBOUND_PATH}/{kind}",
+        status=answer[1], duration_ms=int((time.monotonic() - started) * 1000), request_body=data or None))
+    session.commit()
+    return answer
 
 
 @bp.post("/<version_code>/order/<token>/retry")
