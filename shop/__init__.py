@@ -164,7 +164,21 @@ def _register_health(app: Flask) -> None:
             log.warning("health check failed: %s", error)
             return jsonify(status="error", database="unreachable"), 503
         status = "ok" if ok else "error"
-        return jsonify(status=status, database="ok" if ok else "not migrated", version=__version__), (200 if ok else 503)
+        reports = _health_reports(app) if ok else {}
+        return jsonify(status=status, database="ok" if ok else "not migrated", version=__version__, **reports), \
+            (200 if ok else 503)
+
+
+def _health_reports(app: Flask) -> dict[str, Any]:
+    """What the shop can still do but not well: reported, the probe stays 200."""
+    from .payments.callback_health import callback_health
+
+    try:
+        health = callback_health(database.db(), app.config.get("PUBLIC_URL"))
+    except Exception as error:  # report, never raise
+        log.warning("callback health could not be read: %s", error)
+        return {}
+    return {"klarna_callbacks": health.as_dict()}
 
 
 def _running_command_without_db() -> bool:

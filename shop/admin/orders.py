@@ -50,11 +50,6 @@ SHIPPING_PARTIAL = "admin/orders/_shipping.html"
 AFTER_SHIPMENT_PARTIAL = "admin/orders/_after_shipment.html"
 
 
-@bp.get("/")
-def home():
-    return redirect(url_for("admin.orders"))
-
-
 @bp.get("/orders")
 def orders():
     search = OrderSearch.from_args(request.args)

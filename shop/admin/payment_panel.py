@@ -36,7 +36,7 @@ OPERATION_LABELS = states.OPERATION_LABELS
 OPERATION_OUTCOMES = {
     "requested": _l("%(operation)s requested"),
     "failed": _l("%(operation)s refused by Klarna"),
-    "unknown": _l("%(operation)s: Klarna did not answer"),
+    "unknown": _l("%(operation)s: outcome not known yet"),
     "unresolved": _l("%(operation)s: no answer in time"),
 }
 EVENT_LABELS = {
@@ -53,7 +53,7 @@ EVENT_LABELS = {
     "amount_changed": _l("Amount changed at Klarna"), "status_changed": _l("Status changed"),
     "fraud_status_changed": _l("Fraud status changed"), "retried": _l("Retried with the same key"),
     "abandoned": _l("Abandoned"), "created": _l("Payment transaction created"),
-    "authorization_unknown": _l("Confirmation unfinished: Klarna did not answer"),
+    "authorization_unknown": _l("Confirmation unfinished: outcome not known yet"),
     "authorization_postponed": _l("Confirmation postponed: Klarna asked to wait"),
     "authorization_failed": _l("Klarna refused the payment"),
     "returned_success": _l("Customer came back from Klarna"), "returned_cancel": _l("Customer cancelled at Klarna"),

@@ -18,6 +18,7 @@ from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order, Payment, PaymentEvent, PaymentMethod, Shipment
 from shop.orders import add_event
 from shop.payments import service, states
+from shop.payments.bad_news import curable
 from shop.payments.common import ProviderError
 from shop.payments.gateway import current_gateway
 from shop.payments.operations import NotAllowed, OperationInProgress
@@ -37,8 +38,13 @@ def as_provider_error(error: Exception) -> ProviderError:
 
 def describe(error: ProviderError) -> str:
     """Klarna's answer in one sentence for a flash message: its words and the correlation id."""
-    if error.outcome_unknown:
+    if error.outcome_unknown and error.klarna_answered:
+        text = _("Klarna answered with an error; the result will be checked automatically.")
+    elif error.outcome_unknown:
         text = _("Klarna did not answer; the result will be checked automatically.")
+    elif curable(error):
+        text = _("The payment is on hold: Klarna refused the activation for now (%(message)s). The shop asks "
+                 "Klarna again automatically.", message=error.message)
     else:
         text = _("Klarna answered: %(message)s", message=error.message)
     if error.correlation_id:

@@ -30,7 +30,8 @@ from shop.i18n import date, money
 from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order, Payment, PaymentMethod
 from shop.orders import find_order_by_number
-from shop.payments import service
+from shop.payments import refunds, service
+from shop.payments.bad_news import curable
 from shop.payments.gateway import KlarnaGateway, current_gateway
 from shop.payments.operations import NotAllowed, OperationInProgress
 from shop.payments.sync import sync
@@ -92,8 +93,30 @@ def _resend(session, payment, gateway, actor, _form) -> str:
 
 
 def _refund(session, payment, gateway, actor, form) -> str:
-    event = service.refund(session, payment, gateway, form.amount.data, actor=actor)
+    event = refunds.refund_payment(session, payment, gateway, form.amount.data, actor=actor,
+                                   token=form.refund_token.data)
+    problem = refund_outcome_problem(event)
+    if problem:
+        raise AnsweredBefore(problem)
     return _("%(amount)s refunded to the customer.", amount=money(event.amount, payment.currency))
+
+
+class AnsweredBefore(Exception):
+    """The same refund form was submitted before: its recorded outcome was a refusal, or is still awaited."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def refund_outcome_problem(event) -> Problem | None:
+    """A refund answered from its record (the same form sent again): refused, or still awaiting Klarna."""
+    if event.kind == "refunded":
+        return None
+    if event.kind == "refund_failed":
+        klarna_words = ((event.data or {}).get("message_args") or {}).get("message")
+        return Problem(_("Klarna refused the action."), detail=klarna_words, correlation_id=event.correlation_id)
+    return in_progress()
 
 
 ACTIONS = {
@@ -107,22 +130,30 @@ def payment_action(number: str, payment_id: int, action: str):
     session = db()
     order, payment = _order_and_klarna_payment(session, number, payment_id)
     chosen = ACTIONS.get(action) or abort(404)
+    if action == "refund":  # the same refund form again (a double click, a resubmitted page): its recorded outcome
+        answered = refunds.recorded_refund(session, payment, request.form.get(f"refund-{payment.id}-refund_token"))
+        if answered is not None:
+            return _answered_refund(order, payment, answered)
     form = refund_form(payment, payment.captured_amount - payment.refunded_amount) if action == "refund" else None
     if chosen.confirm and request.form.get("confirmed") != "yes":
         return _panel_answer(order, payment, 422, open_tool=action,
                              problem=Problem(_("Confirm the action to carry it out.")))
     if form is not None and not form.validate():
+        if form.refund_token.errors:
+            form.fresh_token()
         return _panel_answer(order, payment, 422, open_tool=action, refund_form=form)
     gateway = current_gateway()
     actor = current_user.email
-    problem = _preflight(session, payment, gateway, actor, action) if chosen.preflight \
+    problem = preflight(session, payment, gateway, actor, action) if chosen.preflight \
         else _not_offered(session, payment, action)
     if problem:
         return _panel_answer(order, payment, 409, problem=problem)
     try:
         message = chosen.run(session, payment, gateway, actor, form)
     except OperationInProgress:
-        return _panel_answer(order, payment, 409, problem=_in_progress())
+        return _panel_answer(order, payment, 409, problem=in_progress())
+    except AnsweredBefore as answered:
+        return _panel_answer(order, payment, 409, problem=answered.problem)
     except NotAllowed as refusal:
         return _panel_answer(order, payment, 409, problem=Problem(str(refusal)))
     except KLARNA_ERRORS as error:
@@ -130,6 +161,15 @@ def payment_action(number: str, payment_id: int, action: str):
     session.expire_all()  # the payment layer committed; show what is stored now
     context = _panel_context(order, payment) if is_htmx() else {}
     return done(message, url_for("admin.order", number=number), PANEL_RESULT, **context)
+
+
+def _answered_refund(order: Order, payment: Payment, event):
+    problem = refund_outcome_problem(event)
+    if problem:
+        return _panel_answer(order, payment, 409, problem=problem)
+    message = _("%(amount)s refunded to the customer.", amount=money(event.amount, payment.currency))
+    context = _panel_context(order, payment) if is_htmx() else {}
+    return done(message, url_for("admin.order", number=order.number), PANEL_RESULT, **context)
 
 
 def _order_and_klarna_payment(session: Session, number: str, payment_id: int) -> tuple[Order, Payment]:
@@ -140,7 +180,7 @@ def _order_and_klarna_payment(session: Session, number: str, payment_id: int) ->
     return order, payment
 
 
-def _preflight(session: Session, payment: Payment, gateway: KlarnaGateway, actor: str, action: str) -> Problem | None:
+def preflight(session: Session, payment: Payment, gateway: KlarnaGateway, actor: str, action: str) -> Problem | None:
     """Read Klarna first: act on Klarna's state, or not at all."""
     try:
         sync(session, payment, gateway, actor=actor)
@@ -162,16 +202,22 @@ def _not_offered(session: Session, payment: Payment, action: str) -> Problem | N
                      "The panel shows the payment as it is now."))
 
 
-def _in_progress() -> Problem:
+def in_progress() -> Problem:
     return Problem(_("An operation is already in progress on this payment. Its result is checked automatically; "
                      "try again in a moment."))
 
 
 def klarna_problem(error: Exception) -> Problem:
     found = as_provider_error(error)
+    if found.outcome_unknown and found.klarna_answered:
+        return Problem(_("Klarna answered with an error; the result will be checked automatically."),
+                       detail=found.message, correlation_id=found.correlation_id)
     if found.outcome_unknown:
         return Problem(_("Klarna did not answer; the result will be checked automatically."),
                        detail=found.message, correlation_id=found.correlation_id)
+    if curable(found):
+        return Problem(_("The payment is on hold: Klarna refused the activation for now. The shop asks Klarna "
+                         "again automatically."), detail=found.message, correlation_id=found.correlation_id)
     return Problem(_("Klarna refused the action."), detail=found.message, correlation_id=found.correlation_id)
 
 

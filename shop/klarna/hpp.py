@@ -23,3 +23,8 @@ class HostedPaymentPageAPI(KlarnaTransport):
     def disable_hpp_session(self, session_id: str) -> None:
         """The session becomes DISABLED; Klarna answers 400 if it was already completed."""
         self._request("DELETE", _hpp_session_path(session_id))
+
+    def distribute_hpp_session(self, session_id: str, method: str, contact_information: dict[str, str]) -> None:
+        """POST .../distribution: Klarna sends the hosted page's link by `sms` or `email` (201 or 204)."""
+        self._request("POST", _hpp_session_path(session_id, "distribution"),
+                      body={"method": method, "contact_information": contact_information})

@@ -1,6 +1,7 @@
 """SQLModel tables. Import from here: `from shop.models import Order`."""
 from sqlmodel import SQLModel
 
+from .attention import LINK_CHANNELS, PaymentHold, PaymentLink, StaffAlert
 from .base import utcnow
 from .catalog import Category, Product, ShippingMethod
 from .orders import (
@@ -8,6 +9,7 @@ from .orders import (
 )
 from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
+from .returns import Return, ReturnLine
 from .users import User
 from .versions import TAX_CLASSES, ShopVersion, VatRate
 
@@ -17,6 +19,8 @@ __all__ = [
     "Cart", "CartItem", "Category", "KlarnaCall", "LINE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent",
     "OrderLine", "OUTBOX_STATUSES", "OutboxMessage", "PROVIDERS", "Payment", "PaymentEvent", "PaymentMethod",
     "PaymentMethodVersion", "Product",
+    "Return", "ReturnLine",
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]
+__all__ += ["LINK_CHANNELS", "PaymentHold", "PaymentLink", "StaffAlert"]

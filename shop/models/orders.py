@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from shop.money import line_total, vat_of_gross
+from shop.money import divide_rounded, line_total, vat_of_gross
 
 from .base import utcnow
 
@@ -146,11 +146,30 @@ class OrderLine(SQLModel, table=True):
 
     @property
     def total(self) -> int:
+        """What the customer keeps: returned units no longer count (the order total drops with a return)."""
+        return self.ordered_total - self.returned_total
+
+    @property
+    def ordered_total(self) -> int:
         return line_total(self.quantity, self.unit_price, self.discount)
+
+    @property
+    def returned_total(self) -> int:
+        """The first returned units' share, discount allocated as Klarna refund lines allocate it."""
+        if not self.returned_quantity:
+            return 0
+        discount = divide_rounded(self.discount * self.returned_quantity, self.quantity)
+        return line_total(self.returned_quantity, self.unit_price, discount)
 
     @property
     def tax(self) -> int:
         return vat_of_gross(self.total, self.tax_rate)
+
+    @property
+    def returnable_quantity(self) -> int:
+        """Goods come back once shipped; a fee (shipping, say) can be given back once."""
+        limit = self.shipped_quantity if self.kind in ("physical", "digital") else self.quantity
+        return max(limit - self.returned_quantity, 0)
 
     @property
     def unshipped_quantity(self) -> int:

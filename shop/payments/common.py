@@ -27,12 +27,18 @@ class ProviderError(Exception):
     """
 
     def __init__(self, message: str, correlation_id: str | None = None, error_code: str | None = None,
-                 outcome_unknown: bool = False):
+                 outcome_unknown: bool = False, status: int | None = None):
         super().__init__(message)
         self.message = message
         self.correlation_id = correlation_id
         self.error_code = error_code
         self.outcome_unknown = outcome_unknown
+        self.status = status  # Klarna's HTTP status; None when no answer arrived
+
+    @property
+    def klarna_answered(self) -> bool:
+        """Klarna answered (a 5xx too): "Klarna answered with an error", not "Klarna did not answer"."""
+        return self.status is not None
 
     def __str__(self) -> str:
         return self.message
@@ -45,7 +51,8 @@ class ProviderError(Exception):
     def from_klarna(cls, error: KlarnaError) -> "ProviderError":
         messages = "; ".join(error.error_messages) or error.message
         text = f"{error.error_code}: {messages}" if error.error_code else messages
-        return cls(text, error.correlation_id, error.error_code, outcome_unknown=outcome_unknown(error))
+        return cls(text, error.correlation_id, error.error_code, outcome_unknown=outcome_unknown(error),
+                   status=error.status)
 
 
 def outcome_unknown(error: KlarnaError) -> bool:

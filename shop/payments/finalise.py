@@ -75,7 +75,11 @@ def finalise(session: Session, payment: Payment, gateway: KlarnaGateway, *, sour
         om_order = client.get_order(klarna_order_id)
     except KlarnaError as error:
         return _unfinished(session, payment, client, error, hpp.get("authorization_token"))
-    return _authorized(session, payment, client, om_order)
+    result = _authorized(session, payment, client, om_order)
+    from .bad_news import after_authorized
+
+    after_authorized(session, payment, gateway)
+    return result
 
 
 def _client(session: Session, payment: Payment, gateway: KlarnaGateway) -> KlarnaClient:

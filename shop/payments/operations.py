@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from shop.klarna import KlarnaClient, KlarnaError
 from shop.models import Payment, PaymentEvent, PaymentMethod, utcnow
@@ -31,6 +31,14 @@ class OperationInProgress(Exception):
 
 class NotAllowed(Exception):
     """The payment's state does not allow the action."""
+
+
+class AlreadyRequested(Exception):
+    """The same business operation (same idempotency key) was asked before; `event` is its request."""
+
+    def __init__(self, event: PaymentEvent):
+        super().__init__(event.id)
+        self.event = event
 
 
 @dataclass(frozen=True)
@@ -102,14 +110,22 @@ def lock_payment(session: Session, payment: Payment) -> None:
 def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *, actor: str,
           amount: int | None = None, message: str = "",
           still_possible: Callable[[Payment], bool] = lambda _payment: True,
-          data: dict[str, Any] | None = None) -> PaymentEvent:
+          key: str | None = None, data: dict[str, Any] | None = None) -> PaymentEvent:
     """Record the request and take the payment, or raise OperationInProgress.
 
     `still_possible` is asked again under the lock: a request built from what another request
     has changed since (a second click on "Activate payment") is refused with NotAllowed.
+    `key`: the idempotency key the caller minted for the business operation (a form's token);
+    a request already recorded with it raises AlreadyRequested, so it is never made twice.
+    Without one, the key is derived from the new request event.
     `data` is kept on the request event beside the body (what to store once Klarna approves).
     """
     lock_payment(session, payment)
+    if key is not None:
+        earlier = request_with_key(session, payment, name, key)
+        if earlier is not None:
+            session.rollback()
+            raise AlreadyRequested(earlier)
     if payment.pending_event_id is not None:
         session.rollback()
         raise OperationInProgress(payment.id)
@@ -126,11 +142,18 @@ def claim(session: Session, payment: Payment, name: str, body: dict[str, Any], *
     if taken.rowcount != 1:
         session.rollback()
         raise OperationInProgress(payment.id)
-    event.idempotency_key = idempotency_key(payment, event)
+    event.idempotency_key = key or idempotency_key(payment, event)
     session.add(event)
     payment.pending_event_id = event.id
     session.commit()
     return event
+
+
+def request_with_key(session: Session, payment: Payment, name: str, key: str) -> PaymentEvent | None:
+    return session.exec(select(PaymentEvent).where(
+        PaymentEvent.payment_id == payment.id, PaymentEvent.kind == f"{name}_requested",
+        PaymentEvent.idempotency_key == key,
+    )).first()
 
 
 def execute(session: Session, payment: Payment, event: PaymentEvent, gateway: KlarnaGateway) -> Outcome:
@@ -158,6 +181,9 @@ def _failed(session: Session, payment: Payment, event: PaymentEvent, error: Prov
                           actor=event.actor)
         release_claim(session, payment, event)
     session.commit()
+    from .bad_news import hold_refused_capture
+
+    hold_refused_capture(session, payment, event, error)
     raise error
 
 

@@ -17,8 +17,11 @@ from . import states
 from .common import ProviderError, add_payment_event, as_utc, note_capture_on_order, order_items, parse_time
 from .gateway import KlarnaGateway
 from .ledger import CAPTURE_KINDS, recompute, totals_of
-from .operations import NotAllowed, claim, execute, lock_payment, pending_request, release_claim
+from .operations import (
+    AlreadyRequested, NotAllowed, claim, execute, lock_payment, pending_request, release_claim, request_with_key,
+)
 from .order_lines import portion, remaining_quantities
+from .refund_lines import line_quantities, settle_overpayment
 
 
 FEE_KINDS = ("shipping_fee", "surcharge")
@@ -38,15 +41,32 @@ def active_payment(session: Session, order: Order) -> Payment | None:
 
 
 def perform(session: Session, payment: Payment, gateway: KlarnaGateway, name: str, body: dict[str, Any], *,
-            actor: str, amount: int | None = None, message: str = "") -> PaymentEvent:
-    """Run one Klarna write for the payment; returns the outcome event."""
+            actor: str, amount: int | None = None, message: str = "", key: str | None = None,
+            data: dict[str, Any] | None = None) -> PaymentEvent:
+    """Run one Klarna write for the payment; returns the outcome event.
+
+    With a `key` (see `claim`), a request made before with it is not made again: its recorded
+    outcome is returned (its request event while that is still awaiting Klarna's answer).
+    """
+    earlier = replayed(session, payment, name, key) if key is not None else None
+    if earlier is not None:
+        return earlier
     if not states.can(name if name != "update_authorization" else "update_amount", payment.state) \
             or not payment.klarna_order_id:
         raise NotAllowed(_("%(action)s is not possible in the payment's current state (%(state)s).",
                            action=str(states.OPERATION_LABELS.get(name, name)), state=states.label(payment.state)))
-    event = claim(session, payment, name, body, actor=actor, amount=amount, message=message,
-                  still_possible=lambda fresh: _still_possible(fresh, name, amount))
+    try:
+        event = claim(session, payment, name, body, actor=actor, amount=amount, message=message, key=key,
+                      data=data, still_possible=lambda fresh: _still_possible(fresh, name, amount))
+    except AlreadyRequested as twin:  # the same form, submitted twice at once
+        return _recorded_outcome(session, twin.event)
     return _finish(session, payment, event, gateway)
+
+
+def replayed(session: Session, payment: Payment, name: str, key: str) -> PaymentEvent | None:
+    """The recorded outcome of the request made with `key` before (its request event while unanswered)."""
+    earlier = request_with_key(session, payment, name, key)
+    return _recorded_outcome(session, earlier) if earlier is not None else None
 
 
 def _still_possible(payment: Payment, name: str, amount: int | None) -> bool:
@@ -122,8 +142,10 @@ def _captured(session, payment, event, created, gateway) -> PaymentEvent:
 
 
 def _refunded(session, payment, event, created, gateway) -> PaymentEvent:
+    settle_overpayment(session, session.get(Order, payment.order_id), event)
     return _outcome(session, payment, event, "refunded", N_("Payment refunded"), amount=event.amount,
-                    provider_id=created.id, correlation_id=created.correlation_id)
+                    provider_id=created.id, correlation_id=created.correlation_id,
+                    data={"quantities": line_quantities(event.data["body"])})
 
 
 def _extended(session, payment, event, expires_at, gateway) -> PaymentEvent:

@@ -45,6 +45,7 @@ class SyncReport:
     abandoned: int = 0
     expired: int = 0
     extended: int = 0
+    retried: int = 0  # captures on hold asked again
     errors: list[str] = field(default_factory=list)
 
 
@@ -82,6 +83,9 @@ def sync(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: s
     recompute(session, payment)
     session.add(payment)
     session.commit()
+    from .bad_news import after_sync
+
+    after_sync(session, payment, gateway)
     return events
 
 
@@ -197,6 +201,9 @@ def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
             report.errors.append(f"payment {payment_id}: {error}")
         finally:
             release_lease(session, payment)
+    from .bad_news import retry_due_holds
+
+    report.retried = retry_due_holds(session, gateway)
     return report
 
 

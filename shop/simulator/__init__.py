@@ -7,7 +7,7 @@ a merchant portal, a movable clock and fault switches. Shares no code with the r
     session.mount("http://klarna.simulator/", SimulatorAdapter(app))   # shop.simulator.transport
 
     sim.clock.advance(days=29)                     # authorization expiry is evaluated on access
-    sim.faults.set("create_capture", "timeout_after", times=1)
+    sim.faults.set("create_capture", "timeout_after", times=1)   # or "403_payment_method_failed", "503", ...
     sim.complete_hpp_session(hpp_session_id, category="PAY_OVER_TIME")
     sim.get_order(order_id); sim.accounts.add("PK_x_1", "secret"); sim.reset()
 

@@ -1,4 +1,5 @@
-"""Fault switches: make an API operation time out, fail with 5xx/429, or drop the connection.
+"""Fault switches: make an API operation time out, fail with 5xx/429, refuse with 403 PAYMENT_METHOD_FAILED,
+or drop the connection.
 
 An operation is named by its view function (`create_capture`, `get_order`, `create_hpp_session`
 ... or `*` for all). The Flask hooks only mark the response with the private `X-Simulator-Fault`
@@ -21,7 +22,7 @@ from .wire import ApiError, empty_response, error_response, is_api_path
 
 FAULT_HEADER = "X-Simulator-Fault"
 IN_PROCESS = "klarna_simulator.in_process"
-KINDS = ("timeout", "timeout_after", "500", "503", "429", "reset")
+KINDS = ("timeout", "timeout_after", "500", "503", "429", "reset", "403_payment_method_failed")
 ANY_OPERATION = "*"
 
 
@@ -82,6 +83,8 @@ def fault_response(kind: str):
         return error_response(ApiError(500, "INTERNAL_SERVER_ERROR", "Unexpected server error"))
     if kind == "503":
         return error_response(ApiError(503, "TEMPORARILY_UNAVAILABLE", "Temporarily unavailable"))
+    if kind == "403_payment_method_failed":  # the shopper's card or account failed; a later try may pass
+        return error_response(ApiError(403, "PAYMENT_METHOD_FAILED", "The payment method failed. Capture not possible"))
     if kind == "429":
         limited = ApiError(429, "TOO_MANY_REQUESTS", "Too many requests",
                            empty=not request.path.startswith("/ordermanagement/"))

@@ -32,6 +32,7 @@ PAYMENT_METHODS = {
                              {"type": "BANK_TRANSFER", "description": "Bank transfer"}),
     "KLARNA": ({"type": "invoice", "number_of_days": 30}, {"type": "INVOICE", "description": "Pay later"}),
 }
+RETURN_FEE_MARKETS = {"AT", "DE", "DK", "FI", "FR", "NL", "NO", "SE", "IT", "ES", "IE", "PT", "CZ", "AU", "GR"}
 FIXED_AMOUNT_INCREASE_MARKETS = {"AT", "DE", "DK", "FI", "FR", "NL", "NO", "SE"}
 
 
@@ -169,6 +170,8 @@ class Orders:
     def refund(self, order: dict, body: dict) -> dict:
         amount = body["refunded_amount"]
         self._transition(order, "refund", x=amount)
+        if any(line.get("type") == "return_fee" for line in body.get("order_lines") or []):
+            _check_return_fee(order, body)
         left = amount
         for capture in order["captures"]:  # allocate to the oldest captures first
             share = min(left, capture["captured_amount"] - capture["refunded_amount"])
@@ -250,6 +253,18 @@ class Orders:
             url = substitute(url, {"{order.id}": order["order_id"], "{session.id}": order["kp_session_id"]})
         self.sim.notify(url, {"order_id": order["order_id"], "event_type": event_type,
                               "decided_at": iso(self.sim.clock.now())})
+
+
+def _check_return_fee(order: dict, body: dict) -> None:
+    """API.md §3.10: one single full capture, the return-fee markets, and lines that add up to the refund."""
+    if order["purchase_country"] not in RETURN_FEE_MARKETS:
+        raise ApiError(403, "REFUND_NOT_ALLOWED", "Return fees are not available in this market. Refund not possible.")
+    if len(order["captures"]) != 1 or order["captures"][0]["captured_amount"] != order["order_amount"]:
+        raise ApiError(403, "REFUND_NOT_ALLOWED",
+                       "Return fees need an order captured in one single full capture. Refund not possible.")
+    if sum(line["total_amount"] for line in body["order_lines"]) != body["refunded_amount"]:
+        raise ApiError(403, "REFUND_NOT_ALLOWED",
+                       "The order lines of a refund with a return fee must add up to the refunded amount.")
 
 
 def _captured(order: dict) -> int:

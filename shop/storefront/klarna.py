@@ -21,6 +21,7 @@ from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import KlarnaCall, Order, Payment, PaymentMethod
 from shop.orders import add_event
 from shop.payments import klarna_checkout, states
+from shop.payments.callback_health import INBOUND_PATH
 from shop.payments.common import ProviderError
 from shop.payments.gateway import current_gateway
 from shop.payments.options import option_label
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 # Klarna's status callback often claims the payment a moment before the shopper is back; the return
 # waits this long for that finaliser rather than show the waiting page for a payment confirmed in a moment.
 OTHER_FINALISER_WAIT = 2.0
-INBOUND_PATH = "/shop/klarna-calls"  # how Klarna's calls to the shop show in the Klarna request log
 OTHER_FINALISER_POLL = 0.1
 RETURN_MESSAGES = {
     "cancel": lambda: _("You cancelled the payment at Klarna. Your cart is still here: "
@@ -214,6 +214,9 @@ def _on_klarna_call(order: Order, payment: Payment, kind: str, message: str, ask
         changed = ask()
     except KLARNA_ERRORS as error:
         log.warning("Klarna's call for payment %s: Klarna not readable: %s", payment.id, error)
+        db().rollback()
+        add_event(db(), order, "klarna_callback_failed", N_("Klarna's call was answered with an error: %(error)s"),
+                  payment_id=payment.id, message_args={"error": str(error)[:200]})
         changed, answer = False, ({"status": "retry later"}, 503)
     else:
         answer = ({"status": "ok"}, 200)

@@ -242,3 +242,24 @@ def test_more_than_the_stock_holds_is_refused(admin_client, session, order, paym
 
 def _token(client, order) -> str:
     return csrf_token(page(client, order))
+
+
+def test_what_another_transaction_carries_goes_to_klarna_as_one_adjustment_line(app, admin_client, session,
+                                                                                  simulator, order, payment):
+    simulator.orders.set_reject_increases(payment.klarna_order_id)
+    shoe, coffee = line_of(order, "RUN-001"), line_of(order, "COF-101")
+    bank = session.exec(select(PaymentMethod).where(PaymentMethod.provider == "manual")).one()
+    edit(admin_client, order, **{f"quantity_{shoe.id}": "2", "action": "new_transaction",
+                                 "transaction_method": str(bank.id)})
+    order = reloaded(session, order)
+    response = edit(admin_client, order, **{f"quantity_{coffee.id}": "1"})  # a decrease: Klarna approves
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+
+    order = reloaded(session, order)
+    klarna = simulator.get_order(payment.klarna_order_id)
+    assert klarna["order_amount"] == order.total - shoe.unit_price  # the bank transfer carries one shoe
+    [adjustment] = [line for line in klarna["order_lines"] if line["reference"] == "other-payments"]
+    assert adjustment["type"] == "discount" and adjustment["total_amount"] == -shoe.unit_price
+    assert adjustment["tax_rate"] == 0 and adjustment["total_tax_amount"] == 0
+    assert sum(line["total_amount"] for line in klarna["order_lines"]) == klarna["order_amount"]
+    assert "klarna-mismatch" not in page(admin_client, order)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0006_security'
-down_revision = '0004_mail_outbox'
+down_revision = '0005_attention'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,74 @@
+"""Issue 8 in Chromium, in Finnish: the merchant ships a Klarna order, registers a return and refunds the
+overpayment less a return cost; Klarna gets exactly the typed amount with a return fee line."""
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+from playwright.sync_api import Page, expect
+
+from shop.i18n import money
+from shop.models import Order, Payment
+from tests.browser.conftest import LiveServer, admin_login
+from tests.conftest import TRANSLATIONS
+from tests.klarna_fixtures import make_order, paid_payment
+
+pytestmark = pytest.mark.browser
+
+FIVE_ITEMS = (("CAP-003", 2), ("CHO-103", 1), ("BK-201", 2))  # 120.00 € with the parcel locker
+
+
+@pytest.fixture
+def live_server_overrides():
+    return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None, "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS}
+
+
+def _klarna_paid_order(live_server: LiveServer) -> tuple[Order, Payment]:
+    app = live_server.app
+    with live_server.session() as session:
+        order = make_order(session, products=FIVE_ITEMS)
+        payment = paid_payment(session, app.extensions["klarna_simulator"], app.extensions["klarna_gateway"], order)
+        order.lines  # loaded while the session is open
+        return order, payment
+
+
+def _euros(live_server: LiveServer, amount: int) -> str:
+    with live_server.app.test_request_context(), force_locale("fi"):
+        return money(amount, "EUR")
+
+
+def test_merchant_ships_registers_a_return_and_refunds_the_overpayment_less_a_return_cost(live_server, page: Page):
+    order, payment = _klarna_paid_order(live_server)
+    lines = {line.reference: line.id for line in order.lines}
+    admin_login(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/orders/{order.number}")
+    panel = page.locator(f"#payment-{payment.id}")
+
+    page.locator("#order-shipping").get_by_role("button", name="Merkitse kaikki toimitetuiksi").click()
+    expect(panel.locator(".payment-badge")).to_have_text("Maksettu")
+
+    returns = page.locator("#order-returns")
+    returns.locator("summary", has_text="Kirjaa palautus").click()
+    returns.locator(f'input[name="return_{lines["CAP-003"]}"]').fill("1")
+    returns.locator(f'input[name="return_{lines["BK-201"]}"]').fill("1")
+    returns.get_by_role("button", name="Tallenna palautus").click()
+    overpaid = _euros(live_server, 2490 + 2990)
+    expect(returns.locator(".overpayment")).to_contain_text(
+        f"Asiakas on maksanut {overpaid} enemmän kuin tilauksen loppusumma.")
+    expect(page.locator("#order-totals .total")).to_have_text(_euros(live_server, 12000 - 2490 - 2990))
+    expect(page.locator("#order-events")).to_contain_text("1 × Wool cap, 1 × Guide to Nordic trails")
+
+    returns.locator("summary", has_text="Palauta liikasuoritus").click()
+    amount = returns.get_by_label("Palautettava summa")
+    expect(amount).to_have_value("54,80")
+    amount.fill("48,90")  # the merchant keeps 5,90 € as a return cost
+    returns.get_by_role("button", name="Palauta nyt").click()
+    expect(page.locator("#flashes")).to_contain_text(f"{_euros(live_server, 4890)} palautettu asiakkaalle.")
+    expect(returns.locator(".overpayment")).to_have_count(0)
+    expect(page.locator("#order-shipping")).to_contain_text("Palautuskulu")
+    expect(panel.locator(".payment-badge")).to_have_text("Osittain palautettu")
+
+    klarna = live_server.app.extensions["klarna_simulator"].get_order(payment.klarna_order_id)
+    [refund] = klarna["refunds"]
+    assert refund["refunded_amount"] == 4890
+    assert [(line["type"], line["total_amount"]) for line in refund["order_lines"] if line["type"] == "return_fee"] \
+        == [("return_fee", -590)]
