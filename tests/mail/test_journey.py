@@ -2,6 +2,8 @@
 ship the rest, refund the entire payment. Each is queued by the change itself and delivered afterwards."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -26,8 +28,11 @@ WORDS = {
 }
 
 
-def post_form(client, url: str, data: dict, page: str):
-    return client.post(url, data={**data, "csrf_token": csrf_token(client.get(page).get_data(as_text=True))})
+def post_form(client, url: str, data: dict, page: str, *, hidden: tuple[str, ...] = ()):
+    """Post as the rendered form would: its CSRF token and the hidden fields named in `hidden`."""
+    html = client.get(page).get_data(as_text=True)
+    fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1) for name in hidden}
+    return client.post(url, data={**data, **fields, "csrf_token": csrf_token(html)})
 
 
 def ship(client, order: Order, quantities: dict[int, int] | None):
@@ -39,9 +44,10 @@ def ship(client, order: Order, quantities: dict[int, int] | None):
 
 def refund_everything(client, order: Order, payment: Payment):
     page = f"/admin/orders/{order.number}"
-    amount = f"{payment.captured_amount / 100:.2f}"
+    amount = f"{payment.captured_amount // 100}.{payment.captured_amount % 100:02d}"
     response = post_form(client, f"{page}/payments/{payment.id}/refund",
-                         {"confirmed": "yes", f"refund-{payment.id}-amount": amount}, page)
+                         {"confirmed": "yes", f"refund-{payment.id}-amount": amount}, page,
+                         hidden=(f"refund-{payment.id}-refund_token",))
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
 
 
