@@ -363,3 +363,16 @@ def test_the_preview_shows_the_new_total_and_klarnas_amount_and_stores_nothing(a
                {**fields, f"quantity_{shoe.id}": "x"}, htmx=True, csrf=_token(admin_client, order))
     assert "Not a valid integer value." in bad.get_data(as_text=True)
     assert reloaded(session, order).revision == 0 and not patches(session, payment)
+
+
+def test_an_edit_below_what_klarna_captured_is_refused_without_asking_klarna(admin_client, session, simulator,
+                                                                            order, payment):
+    shoe = line_of(order, "RUN-001")
+    admin_client.post(f"/admin/orders/{order.number}/ship", data={
+        "action": "selected", "csrf_token": _token(admin_client, order),
+        **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
+    order = reloaded(session, order)
+    response = edit(admin_client, order, discount_amount="60.00")
+    assert response.status_code == 422
+    assert "Klarna has already captured" in response.get_data(as_text=True)
+    assert not patches(session, payment)
