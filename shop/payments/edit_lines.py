@@ -132,7 +132,8 @@ def propose(order: Order, request: EditRequest, products: Mapping[int, Product],
     for product_id, quantity in request.added:
         _add_product(draft, products.get(product_id), quantity, version, prices)
     _payment_fee(draft, order, request.payment_fee, names["payment_fee"], version)
-    _discount(draft, request, names["discount"])
+    _discount(draft, request, names["discount"], {line.reference: line.id for line in order.lines
+                                                  if is_order_discount(line)})
     if draft.errors:
         raise EditInvalid(draft.errors)
     _check_totals(draft.lines)
@@ -205,7 +206,8 @@ def _add_product(draft: _Draft, product: Product | None, quantity: int, version:
                                     prices[product.id], version.rate_for(product.tax_class)))
 
 
-def _discount(draft: _Draft, request: EditRequest, name: str) -> None:
+def _discount(draft: _Draft, request: EditRequest, name: str, existing: Mapping[str, int]) -> None:
+    """The order discount's lines; a rate's line keeps its id (`existing`: reference -> line id)."""
     if request.discount_amount and request.discount_percent:
         draft.errors["discount_amount"] = _("Give the discount as an amount or as a percentage, not both.")
         return
@@ -220,8 +222,8 @@ def _discount(draft: _Draft, request: EditRequest, name: str) -> None:
         draft.errors["discount_amount"] = _("The discount cannot be more than the goods.")
         return
     for item in split_cart_discount(amount, items, reference=DISCOUNT_REFERENCE, name=name):
-        draft.lines.append(ProposedLine(None, None, "discount", item.reference, item.name, 1, item.unit_price,
-                                        item.tax_rate))
+        draft.lines.append(ProposedLine(existing.get(item.reference), None, "discount", item.reference, item.name, 1,
+                                        item.unit_price, item.tax_rate))
 
 
 def _item(line: ProposedLine, index: int) -> LineItem:

@@ -126,7 +126,10 @@ def _refuse_closed(order: Order) -> None:
 
 
 def _same(before: Sequence[ProposedLine], after: Sequence[ProposedLine]) -> bool:
-    return [line.as_dict() for line in before] == [line.as_dict() for line in after]
+    """The same lines, in whatever order (rebuilt lines such as the discount come last in a proposal)."""
+    def key(line: ProposedLine) -> tuple:
+        return (line.line_id or 0, line.reference, line.kind)
+    return [line.as_dict() for line in sorted(before, key=key)] == [line.as_dict() for line in sorted(after, key=key)]
 
 
 def _payment_to_update(session: Session, order: Order) -> Payment | None:

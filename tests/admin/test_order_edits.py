@@ -376,3 +376,20 @@ def test_an_edit_below_what_klarna_captured_is_refused_without_asking_klarna(adm
     assert response.status_code == 422
     assert "Klarna has already captured" in response.get_data(as_text=True)
     assert not patches(session, payment)
+
+
+def test_saving_an_order_with_a_discount_and_a_fee_unchanged_asks_klarna_nothing(admin_client, session, order,
+                                                                                  payment):
+    assert edit(admin_client, order, discount_percent="10", payment_fee="2.00").status_code == 303
+    order = reloaded(session, order)
+    discount_ids = sorted(line.id for line in order.lines if line.kind == "discount")
+    assert len(patches(session, payment)) == 1
+    response = edit(admin_client, order, discount_amount=f"{-sum(line.total for line in order.lines if line.kind == 'discount') / 100:.2f}",
+                    payment_fee="2.00")
+    assert response.status_code == 303
+    assert len(patches(session, payment)) == 1 and reloaded(session, order).revision == 1
+    coffee = line_of(order, "COF-101")
+    assert edit(admin_client, reloaded(session, order), **{f"quantity_{coffee.id}": "1"},
+                discount_amount="5.00", payment_fee="2.00").status_code == 303
+    order = reloaded(session, order)
+    assert set(line.id for line in order.lines if line.kind == "discount") <= set(discount_ids)  # updated in place
