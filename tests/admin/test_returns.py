@@ -215,3 +215,17 @@ def test_the_overpayment_paid_back_with_another_method_clears_the_notice(app, ad
     assert "more than the order total" not in after_html
     if htmx:
         assert 'id="order-returns" class="card" hx-swap-oob="true"' in after_html
+
+
+def test_the_order_page_reads_returns_in_a_fixed_number_of_queries(app, admin_client, session, order):
+    from .conftest import counting_queries
+
+    register(admin_client, order, {"CAP-003": 1})
+    with counting_queries(app) as one_return:
+        page(admin_client, order)
+    register(admin_client, order, {"CAP-003": 1})
+    register(admin_client, order, {"BK-201": 2}, shipping=True)
+    with counting_queries(app) as three_returns:
+        html = page(admin_client, order)
+    assert len(session.exec(select(Return)).all()) == 3 and html.count("admin@example.com:") == 3  # the returns list
+    assert len(three_returns) == len(one_return)
