@@ -25,6 +25,7 @@ from shop.web import done
 from . import bp
 from .common import NAV, NavItem, render
 from .orders import ORDER_PAGE_CONTEXT
+from .payment_links import OFFERED_CHANNELS
 
 PER_PAGE = 50
 LIST_PAGE = "admin/mail/list.html"
@@ -120,4 +121,6 @@ def order_mail(order: Order) -> dict[str, Any]:
 
 
 ORDER_PAGE_CONTEXT.append(order_mail)
+if "shop_email" not in OFFERED_CHANNELS:  # the outbox sends payment links (or keeps them, without a mail server)
+    OFFERED_CHANNELS.insert(1, "shop_email")
 NAV.append(NavItem(_l("Sent e-mails"), "admin.mail_list"))

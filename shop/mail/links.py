@@ -17,3 +17,7 @@ def external_url(endpoint: str, **values) -> str:
         return ""
     adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/", url_scheme=public.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def admin_order_url(number: str) -> str:
+    return external_url("admin.order", number=number)
