@@ -3,7 +3,8 @@
 The link is the same KP + HPP session a storefront checkout opens (`klarna_checkout.start`), with
 the same merchant URLs, so paying through it ends exactly like a checkout: the shopper's return,
 Klarna's status callback and the sync finalise it. A new link first closes the order's earlier
-sessions, so only the newest link can be paid. Klarna can send the link itself (API.md §2.4).
+sessions, so only the newest link can be paid. Klarna can send the link itself (API.md §2.4); the shop's
+own e-mail is queued by the mail outbox when a link with that channel is stored (shop/mail/triggers.py).
 """
 from __future__ import annotations
 
@@ -60,11 +61,6 @@ def create_link(session: Session, order: Order, method: PaymentMethod, gateway: 
     link = PaymentLink(order_id=order.id, payment_id=payment.id, url=url, expires_at=payment.session_expires_at,
                        channel=channel, recipient=recipient, created_by=actor)
     session.add(link)
-    if channel == "shop_email":  # in this transaction: the outbox delivers it once it commits
-        from shop.mail.messages import queue_payment_link
-
-        queue_payment_link(session, order, url, expires_at=payment.session_expires_at,
-                           cause=payment.hpp_session_id, to=recipient)
     add_event(session, order, "payment_link_created", N_("Payment link created (%(channel)s)"), actor=actor,
               payment_id=payment.id, message_args={"channel": label_arg("link_channel", channel)},
               recipient=recipient)
