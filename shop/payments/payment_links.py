@@ -3,8 +3,7 @@
 The link is the same KP + HPP session a storefront checkout opens (`klarna_checkout.start`), with
 the same merchant URLs, so paying through it ends exactly like a checkout: the shopper's return,
 Klarna's status callback and the sync finalise it. A new link first closes the order's earlier
-sessions, so only the newest link can be paid. Klarna can send the link itself (API.md §2.4); the shop's
-own e-mail is queued by the mail outbox when a link with that channel is stored (shop/mail/triggers.py).
+sessions, so only the newest link can be paid. Klarna can send the link itself (API.md §2.4).
 """
 from __future__ import annotations
 
@@ -60,7 +59,7 @@ def create_link(session: Session, order: Order, method: PaymentMethod, gateway: 
                            .order_by(Payment.id.desc())).first()  # type: ignore[union-attr]
     link = PaymentLink(order_id=order.id, payment_id=payment.id, url=url, expires_at=payment.session_expires_at,
                        channel=channel, recipient=recipient, created_by=actor)
-    session.add(link)
+    session.add(link)  # "shop_email": shop.mail's trigger queues the e-mail in this transaction
     add_event(session, order, "payment_link_created", N_("Payment link created (%(channel)s)"), actor=actor,
               payment_id=payment.id, message_args={"channel": label_arg("link_channel", channel)},
               recipient=recipient)

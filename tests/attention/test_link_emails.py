@@ -82,5 +82,5 @@ def test_an_e_mail_the_server_refuses_is_listed_under_needs_attention(app, admin
                                                                        "email": "ghost@example.fi"})
     delivered(app)
     html = unescape(admin_client.get("/admin/").get_data(as_text=True))
-    assert 'class="attention-undelivered_mail' in html and "ghost@example.fi" in html
+    assert 'class="attention-undelivered_email' in html and "ghost@example.fi" in html
     assert f'href="/admin/orders/{order.number}"' in html
