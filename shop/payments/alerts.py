@@ -1,33 +1,48 @@
 """Alerts to staff: a notice under Needs attention, and an e-mail to the shop's address.
 
-An alert is written in the same transaction as the change that causes it; `ALERT_LISTENERS`
-lets the mail outbox add its e-mail there too (same transaction, so none is lost).
+Both are written in the transaction of the change that causes them (the e-mail through the
+mail outbox), so neither is lost and neither is sent for a change that was rolled back.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
+from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
+from shop.i18n_markers import N_
 from shop.models import Order, Payment, StaffAlert, utcnow
 
-AlertListener = Callable[[Session, StaffAlert], None]
-ALERT_LISTENERS: list[AlertListener] = []
+# The e-mail's subject per kind of alert.
+TITLES = {
+    "fraud_rejected": N_("Klarna rejected a payment"),
+    "late_authorization": N_("A payment arrived for an order that was given up"),
+    "late_authorization_failed": N_("A late payment could not be cancelled"),
+    "payment_on_hold": N_("A payment is on hold"),
+}
 
 
 def alert_staff(session: Session, kind: str, message: str, *, order: Order | None = None,
                 payment: Payment | None = None, message_args: dict[str, Any] | None = None,
                 **data: Any) -> StaffAlert:
     """`message` is a msgid (N_), translated when shown; the caller commits."""
+    from shop.mail.messages import queue_staff_alert
+
     if message_args:
         data["message_args"] = dict(message_args)
     alert = StaffAlert(kind=kind, message=message, data=data, order_id=order.id if order else None,
                        payment_id=payment.id if payment else None)
     session.add(alert)
     session.flush()
-    for listener in ALERT_LISTENERS:
-        listener(session, alert)
+    queue_staff_alert(session, TITLES.get(kind, N_("Needs attention")), message, order=order,
+                      url=_order_url(order), message_args=message_args, cause=f"alert:{alert.id}")
     return alert
+
+
+def _order_url(order: Order | None) -> str:
+    """The admin's order page, when the shop knows its public address (cron has no request)."""
+    base = current_app.config.get("PUBLIC_URL") if has_app_context() else None
+    return f"{base.rstrip('/')}/admin/orders/{order.number}" if base and order is not None else ""
 
 
 def has_alert(session: Session, kind: str, payment: Payment) -> bool:
