@@ -150,7 +150,7 @@ def undelivered_emails(session: Session) -> list[AttentionRow]:
         "undelivered_email", order.number if order else None, order.customer_name if order else "",
         _("An e-mail to %(recipient)s could not be delivered: %(error)s",
           recipient=message.recipient, error=message.last_error or "–"),
-        _("Check the address and the mail server settings; contact the customer another way.")
+        _("Check the address and the mail server settings, then open Sent e-mails and choose Try again now.")
         if message.status == "failed" else _("The shop keeps trying; check the mail server if this stays."),
         message.created_at, severity="error" if message.status == "failed" else "warning")
         for message, order in found]

@@ -24,7 +24,6 @@ from shop.web import done
 
 from . import bp
 from .common import NAV, NavItem, render
-from .attention_rows import ROW_SOURCES, AttentionRow
 from .orders import ORDER_PAGE_CONTEXT
 from .payment_links import OFFERED_CHANNELS
 
@@ -121,22 +120,7 @@ def order_mail(order: Order) -> dict[str, Any]:
     return {"order_mail": messages, **_common()}
 
 
-def undelivered_mail(session) -> list[AttentionRow]:
-    """Needs attention: e-mails the mail server refused or could not take (not those merely waiting)."""
-    found = session.exec(select(OutboxMessage, Order).outerjoin(Order, Order.id == OutboxMessage.order_id).where(
-        OutboxMessage.status != "sent", OutboxMessage.attempts > 0).order_by(OutboxMessage.id)).all()
-    return [AttentionRow(
-        "undelivered_mail", order.number if order else None, order.customer_name if order else "",
-        _("%(kind)s to %(recipient)s was not delivered: %(error)s", kind=KIND_LABELS.get(message.kind, message.kind),
-          recipient=message.recipient or current_app.config["MERCHANT_EMAIL"], error=message.last_error),
-        _("Check the address and the mail server settings, then open Sent e-mails and choose Try again now.")
-        if message.status == "failed" else _("The shop keeps trying; check the mail server if this stays."),
-        message.created_at, severity="error" if message.status == "failed" else "warning",
-    ) for message, order in found]
-
-
 ORDER_PAGE_CONTEXT.append(order_mail)
-ROW_SOURCES.append(undelivered_mail)
 if "shop_email" not in OFFERED_CHANNELS:  # the outbox sends payment links (or keeps them, without a mail server)
     OFFERED_CHANNELS.insert(1, "shop_email")
 NAV.append(NavItem(_l("Sent e-mails"), "admin.mail_list"))

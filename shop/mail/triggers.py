@@ -17,7 +17,7 @@ from sqlmodel import Session
 from shop.i18n_markers import N_
 
 from shop.models import Order, OrderEvent, Payment, PaymentEvent, PaymentLink, Shipment, StaffAlert
-from shop.payments.alerts import ALERT_LISTENERS
+from shop.payments.alerts import ALERT_LISTENERS, TITLES
 
 from .links import admin_order_url
 from .messages import (
@@ -78,7 +78,7 @@ def _link_created(session: Session, link: PaymentLink) -> None:
 def alert_by_email(session: Session, alert: StaffAlert) -> None:
     """Every staff alert is e-mailed to the shop's address too (ALERT_LISTENERS, same transaction)."""
     order = session.get(Order, alert.order_id) if alert.order_id else None
-    queue_staff_alert(session, STAFF_ALERT_TITLE, alert.message, order=order,
+    queue_staff_alert(session, TITLES.get(alert.kind, STAFF_ALERT_TITLE), alert.message, order=order,
                       url=admin_order_url(order.number) if order is not None else "",
                       message_args=alert.data.get("message_args"), cause=f"alert:{alert.id}")
 

@@ -5,9 +5,8 @@ mail outbox), so neither is lost and neither is sent for a change that was rolle
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
 from shop.i18n_markers import N_
@@ -21,28 +20,23 @@ TITLES = {
     "payment_on_hold": N_("A payment is on hold"),
 }
 
+# Called with each new alert in its transaction: the e-mail to the shop's address (shop.mail) registers here.
+ALERT_LISTENERS: list[Callable[[Session, StaffAlert], None]] = []
+
 
 def alert_staff(session: Session, kind: str, message: str, *, order: Order | None = None,
                 payment: Payment | None = None, message_args: dict[str, Any] | None = None,
                 **data: Any) -> StaffAlert:
     """`message` is a msgid (N_), translated when shown; the caller commits."""
-    from shop.mail.messages import queue_staff_alert
-
     if message_args:
         data["message_args"] = dict(message_args)
     alert = StaffAlert(kind=kind, message=message, data=data, order_id=order.id if order else None,
                        payment_id=payment.id if payment else None)
     session.add(alert)
     session.flush()
-    queue_staff_alert(session, TITLES.get(kind, N_("Needs attention")), message, order=order,
-                      url=_order_url(order), message_args=message_args, cause=f"alert:{alert.id}")
+    for listener in ALERT_LISTENERS:
+        listener(session, alert)
     return alert
-
-
-def _order_url(order: Order | None) -> str:
-    """The admin's order page, when the shop knows its public address (cron has no request)."""
-    base = current_app.config.get("PUBLIC_URL") if has_app_context() else None
-    return f"{base.rstrip('/')}/admin/orders/{order.number}" if base and order is not None else ""
 
 
 def has_alert(session: Session, kind: str, payment: Payment) -> bool:

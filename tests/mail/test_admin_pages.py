@@ -105,5 +105,5 @@ def test_an_undelivered_mail_needs_attention(app, merchant_client, db_session, o
     smtp_server.inbox.refused.add(order.email)
     delivered(app)
     page = merchant_client.get("/admin/").get_data(as_text=True)
-    row = page.split('class="attention-undelivered_mail', 1)[1].split("</tr>", 1)[0]
+    row = page.split('class="attention-undelivered_email', 1)[1].split("</tr>", 1)[0]
     assert order.number in row and "550" in row and "Try again now" in row

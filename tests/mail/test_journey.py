@@ -50,7 +50,8 @@ def ship(client, order: Order, quantities: dict[int, int] | None):
 
 def return_one(client, order: Order, line_id: int):
     page = f"/admin/orders/{order.number}"
-    response = post_form(client, f"{page}/returns", {f"return_{line_id}": "1", "restock": "y"}, page)
+    response = post_form(client, f"{page}/returns", {f"return_{line_id}": "1", "restock": "y"}, page,
+                         hidden=("return_token",))
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
 
 
