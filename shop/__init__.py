@@ -45,8 +45,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .i18n import init_app as init_i18n
     from .web import init_app as init_web
 
+    from .static_assets import init_app as init_static
+
     init_i18n(app)
     init_web(app)
+    init_static(app)
     security.init_app(app)
     _register_blueprints(app)
     _register_rate_limits(app)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from flask import Flask, g, request, session
-from flask_babel import Babel, format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from .money import to_decimal
+from .i18n_formats import money_text, percent_text
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -31,12 +30,16 @@ def select_locale() -> str:
 def money(amount: int | None, currency: str) -> str:
     if amount is None:
         return "–"
-    return format_currency(to_decimal(amount, currency), currency)
+    return money_text(amount, currency, _locale_name())
 
 
 def percent(rate: int) -> str:
     """Hundredths of a percent, shown the locale's way: 2550 -> 25,5 %."""
-    return format_decimal(Decimal(rate) / 100, format="#,##0.##") + " %"
+    return percent_text(rate, _locale_name())
+
+
+def _locale_name() -> str:
+    return str(get_locale() or "en")
 
 
 def date(value: datetime | None) -> str:

@@ -71,10 +71,15 @@ def start_checkout(session, gateway, order) -> Payment:
 
 
 def paid_payment(session, simulator, gateway, order, *, category="PAY_LATER", email=None) -> Payment:
-    """Start, approve on the hosted page and finalise from the shopper's return: an authorized payment."""
+    """Start, approve on the hosted page and finalise from the shopper's return: an authorized payment,
+    then read once as the cron's sync does, which learns its expiry date and Klarna reference."""
+    from shop.payments.sync import sync
+
     payment = start_checkout(session, gateway, order)
     simulator.complete_hpp_session(payment.hpp_session_id, category=category, email=email)
     klarna_checkout.finalise(session, payment, gateway, source="return")
+    if payment.klarna_order_id:
+        sync(session, payment, gateway)
     return payment
 
 

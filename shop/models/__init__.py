@@ -12,6 +12,7 @@ from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMetho
 from .returns import Return, ReturnLine
 from .users import User
 from .versions import TAX_CLASSES, ShopVersion, VatRate
+from . import latest_payment  # noqa: F401  (keeps Order.latest_payment_id current)
 
 metadata = SQLModel.metadata
 

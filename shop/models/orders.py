@@ -91,6 +91,8 @@ class Order(SQLModel, table=True):
     cart_id: int | None = Field(default=None, foreign_key="cart.id")  # emptied once the payment succeeds
     # Counts stored edits of the order's lines: an edit made from an older page is refused.
     revision: int = 0
+    # The newest payment transaction, set by the database when one is inserted (shop/models/latest_payment.py).
+    latest_payment_id: int | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -69,7 +69,7 @@ class Payment(SQLModel, table=True):
     payment_option: str | None = Field(default=None, max_length=64)  # e.g. PAY_LATER
     payment_option_name: str | None = Field(default=None, max_length=120)
     fraud_status: str | None = Field(default=None, max_length=16)
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, index=True)
     session_expires_at: datetime | None = None
     synced_at: datetime | None = None
     # The *_requested event of the Klarna write in flight; set and cleared by conditional

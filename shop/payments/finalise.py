@@ -55,6 +55,8 @@ def finalise(session: Session, payment: Payment, gateway: KlarnaGateway, *, sour
     if payment.state not in (*CLAIMABLE, states.AUTHORIZING) or not payment.hpp_session_id \
             or _settled_failure(session, payment):
         return Finalisation(payment)
+    if payment.state == states.AUTHORIZING and not takeover:
+        return Finalisation(payment, in_progress=True)  # another request is finalising: its result, not Klarna
     client = _client(session, payment, gateway)
     hpp: dict = {}
     if not payment.klarna_order_id:
@@ -69,13 +71,18 @@ def finalise(session: Session, payment: Payment, gateway: KlarnaGateway, *, sour
                       data={"source": source})
     session.commit()
     try:
-        klarna_order_id = _klarna_order_id(session, payment, client, hpp)
+        klarna_order_id, created = _klarna_order(session, payment, client, hpp)
         if klarna_order_id is None:
             return _authorization_mismatch(session, payment, client, hpp["authorization_token"])
-        om_order = client.get_order(klarna_order_id)
+        # A Klarna order created just now from our own lines needs no second read: the sync fills in its
+        # expiry and reference. One placed by the payment page, or found from before, is read.
+        om_order = None if created is not None else client.get_order(klarna_order_id)
     except KlarnaError as error:
         return _unfinished(session, payment, client, error, hpp.get("authorization_token"))
-    result = _authorized(session, payment, client, om_order)
+    if created is not None:
+        result = _authorized_at_creation(session, payment, client, created)
+    else:
+        result = _authorized(session, payment, client, om_order)
     from .bad_news import after_authorized
 
     after_authorized(session, payment, gateway)
@@ -122,25 +129,27 @@ def _claim(session: Session, payment: Payment, *, takeover: bool) -> bool:
     return False
 
 
-def _klarna_order_id(session: Session, payment: Payment, client: KlarnaClient, hpp: dict) -> str | None:
-    """The Klarna order: known already, placed by the hosted page, or created now (None: amounts differ)."""
+def _klarna_order(session: Session, payment: Payment, client: KlarnaClient,
+                  hpp: dict) -> tuple[str | None, dict | None]:
+    """The Klarna order id: known already, placed by the hosted page, or created now (None: amounts differ),
+    with Klarna's answer to the creation when it was created now."""
     if payment.klarna_order_id:
-        return payment.klarna_order_id
+        return payment.klarna_order_id, None
     if hpp.get("order_id"):  # PLACE_ORDER / CAPTURE_ORDER: remember it before anything else can fail
         _remember_order(session, payment, hpp["order_id"], N_("Klarna order placed by the payment page"))
-        return hpp["order_id"]
+        return hpp["order_id"], None
     token = hpp.get("authorization_token")
     if not token:
         raise KlarnaBadRequest("Klarna's completed session carries no authorization token", status=None)
     order = session.get(Order, payment.order_id)
     if order.total != payment.amount or order.currency != payment.currency:
-        return None  # the order changed after the shopper saw it at Klarna
+        return None, None  # the order changed after the shopper saw it at Klarna
     add_payment_event(session, payment, "order_requested", N_("Creating the Klarna order"))
     session.commit()
     created = client.create_order(token, klarna_order_payload(order))
     _remember_order(session, payment, created["order_id"], N_("Klarna order created"),
                     correlation_id=correlation_id(client), fraud_status=created.get("fraud_status"))
-    return created["order_id"]
+    return created["order_id"], created
 
 
 def _remember_order(session: Session, payment: Payment, klarna_order_id: str, message: str, *,
@@ -201,6 +210,26 @@ def _authorized(session: Session, payment: Payment, client: KlarnaClient, om: di
                       data={"fraud_status": payment.fraud_status, "expires_at": om.get("expires_at"),
                             "payment_option": payment.payment_option, "klarna_status": om.get("status")})
     _record_auto_captures(session, payment, om)
+    return _confirm_order(session, payment, client, order)
+
+
+def _authorized_at_creation(session: Session, payment: Payment, client: KlarnaClient, created: dict) -> Finalisation:
+    """Klarna created the order from the lines and amount the shop sent (it refuses any other): authorized
+    for the order's total. The creation's answer names the payment method; the expiry date comes with
+    the next read of the order (the sync)."""
+    order = session.get(Order, payment.order_id)
+    payment.fraud_status = created.get("fraud_status")
+    payment.payment_option = str((created.get("authorized_payment_method") or {}).get("type") or "").upper() or None
+    payment.state = states.from_klarna("AUTHORIZED", payment.fraud_status)
+    add_payment_event(session, payment, "authorized", N_("Payment reserved by Klarna"), amount=order.total,
+                      provider_id=created["order_id"], correlation_id=correlation_id(client),
+                      data={"fraud_status": payment.fraud_status, "payment_option": payment.payment_option,
+                            "klarna_status": "AUTHORIZED"})
+    recompute(session, payment)
+    return _confirm_order(session, payment, client, order)
+
+
+def _confirm_order(session: Session, payment: Payment, client: KlarnaClient, order: Order) -> Finalisation:
     if payment.state in states.CONFIRMED_STATES:
         order.status = "confirmed" if order.status == "awaiting_payment" else order.status
         add_event(session, order, "payment_authorized", N_("Klarna payment reserved"), payment_id=payment.id,

@@ -13,6 +13,9 @@ OPTION_BY_TYPE = {
     "DEFERRED_INTEREST": PAY_IN_PARTS,
     "DIRECT_DEBIT": PAY_NOW, "BANK_TRANSFER": PAY_NOW, "CARD": PAY_NOW, "PAY_BY_CARD": PAY_NOW,
     "SWISH": PAY_NOW, "MOBILEPAY": PAY_NOW,
+    # KP's authorized_payment_method.type (the answer to creating the order), upper-cased
+    "DIRECT_BANK_TRANSFER": PAY_NOW, "BASE_ACCOUNT": PAY_IN_PARTS, "B2B_INVOICE": PAY_LATER,
+    "SLICE_IT_BY_CARD": PAY_IN_PARTS,
 }
 
 

@@ -116,10 +116,13 @@ def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[Paym
     if settled and om.get("order_amount") is not None and om["order_amount"] != payment.amount:
         events.append(record_amount_change(session, payment, om["order_amount"], actor))
     expires_at = parse_time(om.get("expires_at"))
-    if expires_at and expires_at != as_utc(payment.expires_at):
+    if expires_at and payment.expires_at is None:  # first read after the order was created: learnt, not changed
+        payment.expires_at = expires_at
+    elif expires_at and expires_at != as_utc(payment.expires_at):
         events.append(add_payment_event(session, payment, "expiry_changed", N_("Expiry date changed at Klarna"),
                                         actor=actor, data={"expires_at": om.get("expires_at")}))
         payment.expires_at = expires_at
+    _learn_what_creation_did_not_say(payment, om)
     if om.get("fraud_status") and om["fraud_status"] != payment.fraud_status:
         events.append(add_payment_event(session, payment, "fraud_status_changed",
                                         N_("Klarna fraud status: %(status)s"), actor=actor,
@@ -131,6 +134,15 @@ def _diff(session: Session, payment: Payment, om: dict, actor: str) -> list[Paym
         events.append(_state_changed(session, payment, new_state, N_("Klarna status %(status)s: %(state)s"), actor,
                                      status=om.get("status")))
     return events
+
+
+def _learn_what_creation_did_not_say(payment: Payment, om: dict) -> None:
+    """An order the finaliser created is not read back: its first read fills in Klarna's reference and
+    the payment method's own name (facts, not changes: no event)."""
+    payment.klarna_reference = payment.klarna_reference or om.get("klarna_reference")
+    method = om.get("initial_payment_method") or {}
+    if payment.payment_option_name is None and method.get("type"):
+        payment.payment_option, payment.payment_option_name = method["type"], method.get("description")
 
 
 def _new_captures(session: Session, payment: Payment, om: dict, actor: str) -> list[PaymentEvent]:

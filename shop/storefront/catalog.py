@@ -64,10 +64,7 @@ def products(session: Session, category: Category | None = None, page: int = 1,
 
 
 def product_by_slug(session: Session, slug: str) -> Product | None:
-    return session.exec(
-        select(Product).where(Product.slug == slug, Product.active)
-        .options(selectinload(Product.category))  # type: ignore[arg-type]
-    ).first()
+    return session.exec(select(Product).where(Product.slug == slug, Product.active)).first()  # category: cached
 
 
 def active_product(session: Session, product_id: int) -> Product | None:

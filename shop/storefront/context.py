@@ -6,21 +6,21 @@ from typing import Any
 from flask import abort, current_app, g
 from flask_babel import refresh as refresh_locale
 
-from shop.db import db
+from shop.db import db, get_engine
 from shop.models import Category, ShopVersion
 from shop.pricing import product_price, shipping_price
 
 from . import bp, carts
-from .catalog import active_versions, categories
+from .reference import reference
 
 VERSION_ARG = "version_code"
 REQUEST_STATE = ("shop_version", "shop_versions", "shop_categories", "shop_cart")
 
 
 def shop_versions() -> list[ShopVersion]:
-    """The active versions, loaded once per request."""
+    """The active versions, from the process's cache (shop.storefront.reference)."""
     if "shop_versions" not in g:
-        g.shop_versions = active_versions(db())
+        g.shop_versions = reference(get_engine()).versions
     return g.shop_versions
 
 
@@ -57,7 +57,7 @@ def add_version(endpoint: str, values: dict[str, Any]) -> None:
 
 def shop_categories() -> list[Category]:
     if "shop_categories" not in g:
-        g.shop_categories = categories(db())
+        g.shop_categories = reference(get_engine()).categories
     return g.shop_categories
 
 

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # waits this long for that finaliser rather than show the waiting page for a payment confirmed in a moment.
 OTHER_FINALISER_WAIT = 2.0
 OTHER_FINALISER_POLL = 0.1
+HINTS_WORTH_A_READ = ("COMPLETED",)
 RETURN_MESSAGES = {
     "cancel": lambda: _("You cancelled the payment at Klarna. Your cart is still here: "
                         "try Klarna again or choose another payment method."),
@@ -172,8 +173,11 @@ def klarna_status_update(token: str, payment_id: int):
     """Klarna's status callback: never trusted, only a reason to read the session from Klarna."""
     order, payment = _order_and_payment(token, payment_id)
     event_id = str(_hint().get("event_id", ""))[:64]
+    hinted = _hinted_session_status()
 
     def finalised() -> bool:
+        if hinted is not None and hinted not in HINTS_WORTH_A_READ:
+            return False  # "the shopper opened the page" and the like: nothing to finalise, no read needed
         before = payment.state
         result = klarna_checkout.finalise(db(), payment, current_gateway(), source="callback")
         return result.payment.state != before and not result.in_progress
@@ -193,6 +197,14 @@ def klarna_notification(token: str, payment_id: int):
     return _on_klarna_call(order, payment, "klarna_notification", N_("Klarna notification: %(event_type)s"),
                            lambda: bool(sync(db(), payment, current_gateway(), actor="klarna-notification")),
                            message_args={"event_type": event_type})
+
+
+def _hinted_session_status() -> str | None:
+    """The session status the callback claims. Only a claim of completion is worth reading Klarna for: any
+    other status finalises nothing, and the return, the waiting page's poll and the sync read Klarna anyway."""
+    session = _hint().get("session")
+    status = session.get("status") if isinstance(session, dict) else None
+    return status.upper() if isinstance(status, str) else None
 
 
 def _hint() -> dict:

@@ -48,4 +48,5 @@ def product(slug: str):
 
 
 def render_product(found: Product, form: QuantityForm, status: int = 200) -> tuple[str, int]:
-    return render_template("storefront/catalog/product.html", product=found, form=form), status
+    category = next((item for item in shop_categories() if item.id == found.category_id), None)
+    return render_template("storefront/catalog/product.html", product=found, form=form, category=category), status

@@ -11,7 +11,9 @@ def test_checkout_authorize_capture_flow(session, simulator, gateway):
     simulator.complete_hpp_session(payment.hpp_session_id, category="PAY_LATER")
     result = klarna_checkout.finalise(session, payment, gateway, source="return")
     assert result.done and payment.state == states.AUTHORIZED
-    assert payment.expires_at is not None
+    assert payment.expires_at is None  # the order was created, not read back
+    assert sync(session, payment, gateway) == []  # the first read learns the expiry date: no change to record
+    assert payment.expires_at is not None and payment.klarna_reference
     service.activate(session, payment, gateway, actor="admin")
     assert payment.state == states.CAPTURED
     assert simulator.get_order(payment.klarna_order_id)["status"] == "CAPTURED"

@@ -10,7 +10,7 @@ from shop.models import Order, PaymentEvent
 from shop.payments import klarna_checkout, service, states
 from shop.payments.common import ProviderError, as_utc
 from shop.payments.operations import NotAllowed
-from shop.payments.sync import sync_all
+from shop.payments.sync import sync, sync_all
 from tests.payments.conftest import (
     approved_at_klarna, event_kinds, events, make_order, order_events, paid_payment, reload, set_method_settings, ship, start_checkout,
     stock_of,
@@ -105,7 +105,17 @@ def test_order_creation_without_an_answer_is_taken_over_by_the_sync(session, sim
     assert len(simulator.orders.all()) == 1
 
 
-@pytest.mark.parametrize("place_order_mode", ["NONE", "PLACE_ORDER"])
+def test_an_order_created_now_is_authorized_without_reading_it(session, simulator, gateway):
+    order, payment = approved_at_klarna(session, simulator, gateway, "NONE")
+    simulator.faults.set("get_order", "503", times=ATTEMPTS)  # would break a read of the order: none is made
+    assert klarna_checkout.finalise(session, payment, gateway, source="return").done
+    assert payment.state == states.AUTHORIZED and payment.expires_at is None
+    simulator.faults.clear()
+    assert sync(session, payment, gateway) == []  # the cron's read learns the expiry date; nothing changed
+    assert payment.expires_at is not None and not events(session, payment, "expiry_changed")
+
+
+@pytest.mark.parametrize("place_order_mode", ["PLACE_ORDER"])
 def test_an_order_read_cut_off_after_creation_is_finished_by_the_sync(session, simulator, gateway, shop_clock,
                                                                       place_order_mode):
     order, payment = approved_at_klarna(session, simulator, gateway, place_order_mode)

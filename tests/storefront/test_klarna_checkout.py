@@ -1,4 +1,5 @@
 """The shopper's Klarna journey over HTTP: hosted page, returns, callback, sync, retry, failures."""
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -6,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from shop.models import KlarnaCall, Order, OrderEvent, Payment
+from shop.payments.callback_health import INBOUND_PATH
 from shop.payments import states
 
 from .conftest import add_to_cart, cart_contents, product, token_from
@@ -54,6 +56,13 @@ def create_order_calls(db_session) -> int:
     return len([c for c in db_session.exec(select(KlarnaCall)) if c.path.endswith("/order") and c.method == "POST"])
 
 
+def outbound_calls(db_session) -> list[str]:
+    """The shop's calls to Klarna, oldest first, ids starred (Klarna's calls to the shop are logged too)."""
+    calls = db_session.exec(select(KlarnaCall).where(~KlarnaCall.path.startswith(INBOUND_PATH))
+                            .order_by(KlarnaCall.id)).all()
+    return [f"{call.method} {re.sub(r'/(?=[^/]*[0-9])[^/]{16,}', '/*', call.path)}" for call in calls]
+
+
 def test_paying_with_klarna_confirms_the_order_once(client, db_session, filled_cart, callbacks):
     success = on_hosted_page(client, klarna_checkout(client, db_session))
     order = the_order(db_session)
@@ -67,8 +76,10 @@ def test_paying_with_klarna_confirms_the_order_once(client, db_session, filled_c
     [payment] = payments_of(db_session, order)
     order = the_order(db_session)
     assert (order.status, payment.state) == ("confirmed", states.AUTHORIZED)
-    assert payment.expires_at is not None and payment.klarna_order_id
+    assert payment.klarna_order_id and payment.expires_at is None  # created, not read back: the sync reads it
     assert create_order_calls(db_session) == 1
+    assert outbound_calls(db_session) == ["POST /payments/v1/sessions", "POST /hpp/v1/sessions",
+                                          "GET /hpp/v1/sessions/*", "POST /payments/v1/authorizations/*/order"]
     assert cart_contents(db_session, "en") == {}
     events = {e.kind: e for e in db_session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id))}
     assert {"placed", "klarna_redirected", "payment_authorized"} <= set(events)

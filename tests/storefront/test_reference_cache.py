@@ -1,0 +1,56 @@
+"""Shop versions, VAT rates and categories are read once per process, and a change shows at once."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import select
+
+from shop.models import Category, VatRate
+from shop.storefront import reference
+
+from .conftest import version
+
+
+def _reference_queries(statements: list[str]) -> list[str]:
+    return [s for s in statements if any(table in s for table in ("shop_version", "vat_rate", "FROM category"))]
+
+
+@pytest.mark.parametrize("url", ["/fi/", "/sv/c/outdoor", "/en/p/rain-jacket", "/fi/cart"])
+def test_a_storefront_page_does_not_query_versions_rates_or_categories(client, query_counter, url):
+    assert client.get(url).status_code == 200  # the first request of the process loads them
+    query_counter.reset()
+    assert client.get(url).status_code == 200
+    assert _reference_queries(query_counter.statements) == []
+
+
+def test_a_committed_vat_change_shows_at_once(client, db_session):
+    assert "incl. VAT 25,5 %" in client.get("/fi/p/rain-jacket").get_data(as_text=True)
+    rate = db_session.exec(select(VatRate).where(VatRate.version_id == version(db_session, "fi").id,
+                                                 VatRate.tax_class == "standard")).one()
+    rate.rate = 2400
+    db_session.add(rate)
+    db_session.commit()
+    assert "incl. VAT 24 %" in client.get("/fi/p/rain-jacket").get_data(as_text=True)
+
+
+def test_a_rolled_back_change_keeps_the_cache(app, client, db_session):
+    client.get("/fi/")
+    kept = reference.reference(db_session.get_bind())
+    category = db_session.exec(select(Category)).first()
+    category.name = "Renamed"
+    db_session.add(category)
+    db_session.flush()
+    db_session.rollback()
+    assert reference.reference(db_session.get_bind()) is kept
+
+
+def test_another_process_s_change_shows_within_the_cache_time(app, client, db_session, monkeypatch):
+    client.get("/en/")
+    other_process = create_engine(app.config["DATABASE_URL"])  # no ORM session of ours sees this write
+    with other_process.begin() as connection:
+        connection.execute(text("UPDATE category SET name = 'Trails' WHERE slug = 'outdoor'"))
+    other_process.dispose()
+    assert ">Trails<" not in client.get("/en/").get_data(as_text=True)  # cached for now
+    now = reference.time.monotonic()
+    monkeypatch.setattr(reference.time, "monotonic", lambda: now + reference.CACHE_SECONDS + 1)
+    assert ">Trails<" in client.get("/en/").get_data(as_text=True)
