@@ -2,11 +2,15 @@
 
 It runs on "Check payment status", before every action, on callbacks and from cron
 (`flask --app wsgi klarna sync`). A lease (conditional UPDATE) keeps two cron machines
-from syncing the same payment at once; it is given back as soon as the payment is done.
+from syncing the same payment at once; once read, the payment stays held for READ_HOLD, so runs
+started together (cron on several machines) read each payment once between them.
 """
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,6 +34,7 @@ from .portal_changes import record_amount_change, settled_candidates
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+READ_HOLD = timedelta(minutes=2)  # other runs leave a payment alone this long after one run read it
 STALE_START = timedelta(minutes=15)  # a started session this old is checked by the cron sync
 AUTO_EXTEND_WITHIN = timedelta(days=3)
 ABANDON_WITHOUT_SESSION = timedelta(hours=48)  # a start that never reached Klarna, as long as a session lives
@@ -165,29 +170,38 @@ def _state_changed(session: Session, payment: Payment, new_state: str, message: 
 
 # Cron ---------------------------------------------------------------------------------------
 
-def take_lease(session: Session, payment: Payment) -> bool:
+def run_owner() -> str:
+    """Who holds a lease: this machine, process and thread. The same owner may take its own lease again."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:128]
+
+
+def take_lease(session: Session, payment: Payment, owner: str) -> bool:
+    """Claim the payment for this run: free, expired, or already this owner's (one conditional UPDATE)."""
     now = utcnow()
     result = session.exec(  # type: ignore[call-overload]
         update(Payment).where(Payment.id == payment.id,
-                              or_(Payment.lease_until.is_(None), Payment.lease_until < now))  # type: ignore[union-attr]
-        .values(lease_until=now + LEASE)
+                              or_(Payment.lease_until.is_(None), Payment.lease_until < now,  # type: ignore[union-attr]
+                                  Payment.lease_owner == owner))
+        .values(lease_until=now + LEASE, lease_owner=owner)
     )
     session.commit()
     return result.rowcount == 1
 
 
-def release_lease(session: Session, payment: Payment) -> None:
-    session.exec(update(Payment).where(Payment.id == payment.id).values(lease_until=None))  # type: ignore[call-overload]
+def hold_after_read(session: Session, payment: Payment, owner: str) -> None:
+    """Keep the payment from other runs for READ_HOLD: runs started together read each payment once."""
+    session.exec(update(Payment).where(Payment.id == payment.id, Payment.lease_owner == owner)  # type: ignore[call-overload]
+                 .values(lease_until=utcnow() + READ_HOLD))
     session.commit()
 
 
 def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
     """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order, and re-read
     captured ones that may have been refunded in the portal (bounded: `portal_changes.settled_candidates`)."""
-    report = SyncReport()
+    report, owner = SyncReport(), run_owner()
     for payment_id in _candidates(session):
         payment = session.get(Payment, payment_id)
-        if payment is None or not take_lease(session, payment):
+        if payment is None or not take_lease(session, payment, owner):
             continue
         report.checked += 1
         try:
@@ -200,7 +214,7 @@ def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
             session.rollback()
             report.errors.append(f"payment {payment_id}: {error}")
         finally:
-            release_lease(session, payment)
+            hold_after_read(session, payment, owner)
     from .bad_news import retry_due_holds
 
     report.retried = retry_due_holds(session, gateway)
