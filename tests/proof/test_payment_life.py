@@ -1,0 +1,17 @@
+"""The payment life under faults: random sequences of shopper, merchant, Klarna and portal actions
+(tests/proof/machine.py), 200 of them on every run; `make soak` runs 1,000 and prints the counts."""
+from __future__ import annotations
+
+import os
+
+from . import harness
+from .machine import COUNTS
+
+SEQUENCES = int(os.environ.get("PAYMENT_LIFE_SEQUENCES", "200"))
+
+
+def test_random_payment_lives_under_klarna_faults_keep_the_shop_and_klarna_equal(template_database):
+    COUNTS.clear()
+    with harness.world(template_database):
+        harness.run(SEQUENCES)
+    assert COUNTS["sequences"] >= SEQUENCES and COUNTS["faults"] > 0 and COUNTS["checks"] > COUNTS["steps"]
