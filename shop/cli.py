@@ -100,7 +100,8 @@ def klarna_sync() -> None:
 
     report = sync_all(database.db(), current_gateway())
     click.echo(f"checked {report.checked}, changed {report.changed}, finalised {report.finalised}, "
-               f"abandoned {report.abandoned}, expired {report.expired}, extended {report.extended}")
+               f"abandoned {report.abandoned}, expired {report.expired}, extended {report.extended}, "
+               f"retried on hold {report.retried}")
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     if report.errors:

@@ -13,7 +13,7 @@ from sqlalchemy import case, update
 from sqlmodel import Session, select
 
 from .i18n_markers import N_
-from .models import Order, OrderLine, Product, Return, ReturnLine, utcnow
+from .models import Order, OrderEvent, OrderLine, Product, Return, ReturnLine, utcnow
 from .orders import add_event
 
 RETURNABLE_KINDS = ("physical", "digital", "shipping_fee", "surcharge")
@@ -23,6 +23,10 @@ RETURN_COST_REFERENCE = "return-cost"  # the line of a return cost the merchant 
 
 class ReturnError(ValueError):
     pass
+
+
+class AlreadyRecorded(Exception):
+    """The same return form was saved before (a double click, a resubmitted page)."""
 
 
 def returnable_lines(order: Order) -> list[OrderLine]:
@@ -35,8 +39,15 @@ def _returnable(order: Order) -> list[OrderLine]:
 
 
 def record_return(session: Session, order: Order, quantities: Mapping[int, int], *, restock: bool,
-                  actor: str) -> Return:
-    """Register `quantities` (order line id -> units) as returned. The caller commits; ReturnError on bad input."""
+                  actor: str, token: str | None = None) -> Return:
+    """Register `quantities` (order line id -> units) as returned. The caller commits; ReturnError on bad input.
+
+    `token`: the form's own, minted when it was rendered; a form saved before raises AlreadyRecorded.
+    """
+    if token is not None:
+        _lock(session, order)
+        if _saved_before(session, order, token):
+            raise AlreadyRecorded(token)
     lines = {line.id: line for line in _returnable(order)}
     wanted = {line_id: qty for line_id, qty in quantities.items() if qty}
     if not wanted:
@@ -59,10 +70,21 @@ def record_return(session: Session, order: Order, quantities: Mapping[int, int],
     items = ", ".join(f"{qty} × {lines[line_id].name}" for line_id, qty in wanted.items())
     add_event(session, order, "returned",
               N_("Returned and restocked: %(items)s") if restock else N_("Returned: %(items)s"),
-              actor=actor, message_args={"items": items}, return_id=returned.id)
+              actor=actor, message_args={"items": items}, return_id=returned.id, form_token=token)
     session.flush()
     session.refresh(returned)
     return returned
+
+
+def _lock(session: Session, order: Order) -> None:
+    """A write takes the order's row (PostgreSQL) or the database (SQLite) until the caller commits."""
+    session.exec(update(Order).where(Order.id == order.id).values(updated_at=utcnow())  # type: ignore[call-overload]
+                 .execution_options(synchronize_session=False))
+
+
+def _saved_before(session: Session, order: Order, token: str) -> bool:
+    events = session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == "returned"))
+    return any((event.data or {}).get("form_token") == token for event in events)
 
 
 def _count_returned(session: Session, line: OrderLine, qty: int) -> None:

@@ -33,8 +33,9 @@ def done(message: str | None, redirect_to: str, partial: str | None = None, *,
 
 
 def is_safe_redirect(target: str | None) -> bool:
-    """Only same-site relative paths: no scheme, no host, no protocol-relative //."""
-    if not target:
+    """Only same-site relative paths: no scheme, no host, no protocol-relative //, no control characters
+    (CR/LF would break the Location header)."""
+    if not target or any(ord(character) < 32 or ord(character) == 127 for character in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \

@@ -16,3 +16,7 @@ settings.register_profile("ci", max_examples=2000, **_COMMON)
 settings.register_profile("dev", max_examples=200, **_COMMON)
 settings.register_profile("thorough", max_examples=20000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The request fuzz (tests/security/test_fuzz.py) sends one request per example through the whole app:
+# its counts per profile, so that the ci run stays within about a minute.
+REQUEST_FUZZ_EXAMPLES = {"ci": 400, "dev": 60, "thorough": 4000}[os.environ.get("HYPOTHESIS_PROFILE", "ci")]

@@ -99,6 +99,8 @@ RULES = [
          lambda t: is_shop(t) and not within(t, "shop.simulator")),
     Rule("shop.payments", "shop.payments never imports the views (shop.storefront, shop.admin)",
          lambda t: within(t, "shop.storefront") or within(t, "shop.admin")),
+    Rule("shop.mail", "shop.mail never imports the views (shop.storefront, shop.admin) nor shop.klarna",
+         lambda t: within(t, "shop.storefront") or within(t, "shop.admin") or within(t, "shop.klarna")),
     Rule("shop.storefront", "shop.storefront never imports shop.klarna nor shop.admin",
          _views_import("shop.admin")),
     Rule("shop.admin", "shop.admin never imports shop.klarna nor shop.storefront",

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from shop.i18n import date, money
-from shop.models import Order, OrderLine, Payment, PaymentEvent, PaymentHold, StaffAlert, utcnow
+from shop.models import Order, OrderLine, OutboxMessage, Payment, PaymentEvent, PaymentHold, StaffAlert, utcnow
 from shop.payments import states
 from shop.payments.common import as_utc
 
@@ -24,8 +24,6 @@ from .order_queries import EXPIRY_WARNING
 
 UNSHIPPED_STATUSES = ("confirmed", "partially_shipped")
 MISMATCH_WINDOW = timedelta(days=14)
-# Other parts add rows of their own (undelivered e-mails, say): functions of the session returning rows.
-ROW_SOURCES: list[Callable[[Session], list["AttentionRow"]]] = []
 
 
 @dataclass(frozen=True)
@@ -42,9 +40,7 @@ class AttentionRow:
 
 def attention_rows(session: Session) -> list[AttentionRow]:
     rows = [*expiring(session), *on_hold(session), *pending_review(session), *amount_mismatches(session),
-            *alerts(session)]
-    for source in ROW_SOURCES:
-        rows.extend(source(session))
+            *alerts(session), *undelivered_emails(session)]
     severity = {"error": 0, "warning": 1}
     return sorted(rows, key=lambda row: (severity.get(row.severity, 2), _sort_time(row.at)))
 
@@ -142,6 +138,22 @@ def alerts(session: Session) -> list[AttentionRow]:
         stored_text(alert.message, alert.data.get("message_args")),
         ALERT_TODO.get(alert.kind, lambda: _("Read the order's history."))(),
         alert.created_at, alert_id=alert.id, severity="error") for alert, order in found]
+
+
+def undelivered_emails(session: Session) -> list[AttentionRow]:
+    """E-mails the SMTP server refused: given up, or still being retried after an error."""
+    found = session.exec(select(OutboxMessage, Order).join(Order, Order.id == OutboxMessage.order_id, isouter=True)
+                         .where((OutboxMessage.status == "failed")
+                                | ((OutboxMessage.status == "pending") & (OutboxMessage.attempts > 0)))
+                         .order_by(OutboxMessage.id)).all()
+    return [AttentionRow(
+        "undelivered_email", order.number if order else None, order.customer_name if order else "",
+        _("An e-mail to %(recipient)s could not be delivered: %(error)s",
+          recipient=message.recipient, error=message.last_error or "–"),
+        _("Check the address and the mail server settings, then open Sent e-mails and choose Try again now.")
+        if message.status == "failed" else _("The shop keeps trying; check the mail server if this stays."),
+        message.created_at, severity="error" if message.status == "failed" else "warning")
+        for message, order in found]
 
 
 def order_alerts(session: Session, order: Order) -> list[StaffAlert]:

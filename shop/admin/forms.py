@@ -43,6 +43,7 @@ class _TextValueField(Field):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = valuelist[0].strip() if valuelist else ""
+        self.raw_data = [text] if valuelist else valuelist  # only spaces counts as nothing typed (InputRequired)
         self.data = None
         if text:
             self.data = self.parse(text)  # ValueError -> the field's error, the typed text stays

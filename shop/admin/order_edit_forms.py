@@ -32,6 +32,7 @@ class OrderEditForm(FlaskForm):
                                      validators=[Optional()])
 
     line_ids: tuple[int, ...] = ()
+    current_discount = 0
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -50,11 +51,13 @@ class OrderEditForm(FlaskForm):
                                         tax_rate=self[f"vat_{line_id}"].data)
         added = ((self.add_product.data, self.add_quantity.data or 1),) if self.add_product.data else ()
         shipping = self._fields.get("shipping_fee")
+        amount, percent = self.discount_amount.data or 0, self.discount_percent.data or 0
+        if percent and amount == self.current_discount:
+            amount = 0  # a percentage typed over the prefilled discount replaces it
         return EditRequest(
             revision=int(self.revision.data), lines=lines, added=added,
             shipping_fee=shipping.data if shipping is not None else None,
-            payment_fee=self.payment_fee.data or 0, discount_amount=self.discount_amount.data or 0,
-            discount_percent=self.discount_percent.data or 0,
+            payment_fee=self.payment_fee.data or 0, discount_amount=amount, discount_percent=percent,
         )
 
 
@@ -65,7 +68,7 @@ def _money(currency: str):
 def edit_form_class(order: Order) -> type[OrderEditForm]:
     money = _money(order.currency)
     required = [InputRequired(_l("Enter a value."))]
-    fields: dict = {"line_ids": tuple(line.id for line in order.goods_lines)}
+    fields: dict = {"line_ids": tuple(line.id for line in order.goods_lines), "current_discount": order_discount(order)}
     for line in order.goods_lines:
         fields[f"quantity_{line.id}"] = IntegerField(
             _l("Quantity"), default=line.quantity,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,6 +38,7 @@ from .payments import klarna_problem
 
 EDIT_PARTIAL = "admin/orders/_edit.html"
 EDIT_RESULT = "admin/orders/_edit_result.html"
+PREVIEW_PARTIAL = "admin/orders/_edit_preview.html"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,24 @@ def edit_order(number: str):
     except KLARNA_ERRORS as error:
         return _edit_answer(order, 409, form, _klarna_refusal(error), offer=_offer_after_refusal(order, form))
     return _saved(order, result)
+
+
+@bp.post("/orders/<number>/edit/preview")
+def edit_preview(number: str):
+    """What the edit would make of the order, as the merchant types (htmx); nothing is stored or sent."""
+    session = db()
+    order = find_order_by_number(session, number) or abort(404)
+    form = edit_form(order, _products(), _manual_methods())
+    preview = None
+    if form.validate():
+        try:
+            preview = edits.preview(session, order, form.request())
+        except EditInvalid as invalid:
+            form = _with_errors(form, invalid)
+        except edits.EditRefused as refusal:
+            form.edit_errors.append(str(refusal))
+    session.rollback()
+    return render_template(PREVIEW_PARTIAL, order=order, edit_preview=preview, preview_form=form)
 
 
 def _save_with_new_transaction(order: Order, form: OrderEditForm, actor: str):

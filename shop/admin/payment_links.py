@@ -23,9 +23,9 @@ from wtforms.validators import Email, Length, Optional, Regexp
 
 from shop.db import db
 from shop.klarna_errors import KLARNA_ERRORS
-from shop.models import Order, PaymentLink, PaymentMethod, ShopVersion, utcnow
+from shop.models import Order, Payment, PaymentLink, PaymentMethod, ShopVersion, utcnow
 from shop.orders import find_order_by_number
-from shop.payments import klarna_checkout, payment_links
+from shop.payments import klarna_checkout, payment_links, states
 from shop.payments.common import as_utc
 from shop.payments.gateway import current_gateway
 from shop.web import done
@@ -47,12 +47,11 @@ CHANNEL_LABELS = {
 # The history's short words for a channel.
 CHANNEL_WORDS = {"page": _l("shown on the order page"), "shop_email": _l("e-mail from the shop"),
                  "klarna_email": _l("e-mail by Klarna"), "klarna_sms": _l("text message by Klarna")}
-# Channels offered; the shop's own e-mail joins when the outbox can send it.
-OFFERED_CHANNELS = ["page", "klarna_email", "klarna_sms"]
+OFFERED_CHANNELS = ["shop_email", "page", "klarna_email", "klarna_sms"]
 
 
 class PaymentLinkForm(FlaskForm):
-    channel = RadioField(_l("How the customer gets the link"), default="page",
+    channel = RadioField(_l("How the customer gets the link"), default="shop_email",
                          invalid_choice_message=_l("Choose how the link is sent."))
     email = EmailField(_l("Customer's e-mail"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                        validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))])
@@ -88,17 +87,20 @@ class LinkView:
     link: PaymentLink
     qr_svg: Markup
     expires_at: datetime | None
+    paid: bool  # the customer paid through it: it has done its work
 
     @property
     def expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= utcnow()
+        return not self.paid and self.expires_at is not None and self.expires_at <= utcnow()
 
 
-def link_view(link: PaymentLink | None) -> LinkView | None:
+def link_view(session: Session, link: PaymentLink | None) -> LinkView | None:
     if link is None:
         return None
+    payment = session.get(Payment, link.payment_id)
     svg = segno.make(link.url, error="m").svg_inline(scale=4, title=_("Payment link"))
-    return LinkView(link=link, qr_svg=Markup(svg), expires_at=as_utc(link.expires_at))
+    return LinkView(link=link, qr_svg=Markup(svg), expires_at=as_utc(link.expires_at),
+                    paid=payment is not None and payment.state in states.CONFIRMED_STATES)
 
 
 def klarna_method_for(session: Session, order: Order) -> PaymentMethod | None:
@@ -130,7 +132,7 @@ def link_context(order: Order, **extra: Any) -> dict[str, Any]:
     session = db()
     method = klarna_method_for(session, order)
     return {
-        "payment_link": link_view(payment_links.latest_link(session, order)),
+        "payment_link": link_view(session, payment_links.latest_link(session, order)),
         "payment_link_possible": method is not None and order.status in payment_links.LINKABLE_STATUSES,
         "payment_link_form": link_form(order),
         "link_channel_labels": CHANNEL_LABELS,

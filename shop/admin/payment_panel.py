@@ -123,6 +123,11 @@ class Problem:
     correlation_id: str | None = None
 
 
+def in_progress() -> Problem:
+    return Problem(_("An operation is already in progress on this payment. Its result is checked automatically; "
+                     "try again in a moment."))
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str  # the route's action

@@ -42,8 +42,10 @@ from . import orders as order_pages
 from .common import ORDER_EVENT_LABELS, render
 from .payment_forms import new_payment_form, refund_form
 from .payment_panel import (
-    FRAUD_STATUS_LABELS, PaymentPanel, Problem, event_label, expiry_of, klarna_panels, new_payment_offer, request_log,
+    FRAUD_STATUS_LABELS, PaymentPanel, Problem, event_label, expiry_of, in_progress, klarna_panels, new_payment_offer,
+    request_log,
 )
+from .refund_answers import AnsweredBefore, refund_outcome_problem
 from .payment_shipping import (
     as_provider_error, capture_shipped_goods, create_manual_payment, refuse_unapproved_klarna_payment,
 )
@@ -99,24 +101,6 @@ def _refund(session, payment, gateway, actor, form) -> str:
     if problem:
         raise AnsweredBefore(problem)
     return _("%(amount)s refunded to the customer.", amount=money(event.amount, payment.currency))
-
-
-class AnsweredBefore(Exception):
-    """The same refund form was submitted before: its recorded outcome was a refusal, or is still awaited."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def refund_outcome_problem(event) -> Problem | None:
-    """A refund answered from its record (the same form sent again): refused, or still awaiting Klarna."""
-    if event.kind == "refunded":
-        return None
-    if event.kind == "refund_failed":
-        klarna_words = ((event.data or {}).get("message_args") or {}).get("message")
-        return Problem(_("Klarna refused the action."), detail=klarna_words, correlation_id=event.correlation_id)
-    return in_progress()
 
 
 ACTIONS = {
@@ -200,11 +184,6 @@ def _not_offered(session: Session, payment: Payment, action: str) -> Problem | N
         return None
     return Problem(_("The payment has changed at Klarna and this action is no longer possible. "
                      "The panel shows the payment as it is now."))
-
-
-def in_progress() -> Problem:
-    return Problem(_("An operation is already in progress on this payment. Its result is checked automatically; "
-                     "try again in a moment."))
 
 
 def klarna_problem(error: Exception) -> Problem:

@@ -21,6 +21,7 @@ class ReturnForm(FlaskForm):
     """One field per returnable line (see return_form_class), and whether the goods go back on the shelf."""
 
     restock = BooleanField(_l("Put the returned goods back in stock"), default=True)
+    return_token = token_field()
 
     def quantities(self, lines) -> dict[int, int]:
         found = {}

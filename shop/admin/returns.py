@@ -21,17 +21,19 @@ from shop.klarna_errors import KLARNA_ERRORS
 from shop.models import Order, Payment, Return
 from shop.orders import find_order_by_number
 from shop.payments import refunds
+from shop.payments.refunds import new_form_token
 from shop.payments.gateway import current_gateway
 from shop.payments.operations import NotAllowed, OperationInProgress
-from shop.returns import ReturnError, record_return, returnable_lines
+from shop.returns import AlreadyRecorded, ReturnError, record_return, returnable_lines
 from shop.web import done, is_htmx
 
 from . import bp
 from . import orders as order_pages
 from .common import ORDER_EVENT_LABELS, render
 from .order_queries import order_for_update
-from .payment_panel import Problem
-from .payments import in_progress, klarna_problem, preflight, refund_outcome_problem
+from .payment_panel import Problem, in_progress
+from .payments import klarna_problem, preflight
+from .refund_answers import refund_outcome_problem
 from .return_forms import overpayment_refund_form, return_field_name, return_form_class
 
 RETURNS_RESULT = "admin/orders/_returns_result.html"
@@ -60,9 +62,15 @@ def register_return(number: str):
     form = return_form_class(lines)()
     if not form.validate_on_submit():
         session.rollback()
+        if form.return_token.errors:
+            form.return_token.data = new_form_token()
         return _returns_answer(order, 422, return_form=form, return_error=_("Check the quantities."))
     try:
-        record_return(session, order, form.quantities(lines), restock=form.restock.data, actor=current_user.email)
+        record_return(session, order, form.quantities(lines), restock=form.restock.data, actor=current_user.email,
+                      token=form.return_token.data)
+    except AlreadyRecorded:  # the same form again: it was saved once, and that is the answer
+        session.rollback()
+        return _done(order, _("Return registered."))
     except ReturnError as error:
         session.rollback()
         return _returns_answer(order, 422, return_form=form, return_error=str(error))

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from shop.models import Order, OrderLine, Payment, PaymentMethod, Shipment, ShipmentLine, ShippingMethod
+from shop.models import Order, OrderLine, Payment, PaymentMethod, Shipment, ShipmentLine, ShippingMethod, ShopVersion
+
+from .links import external_url
 
 KLARNA_INSTALMENT_OPTIONS = {  # Klarna sends the shopper the payment instructions for these
     "INVOICE", "PAY_LATER_BY_CARD", "INVOICE_BUSINESS", "FIXED_AMOUNT", "PAY_LATER_IN_PARTS", "PAY_IN_X",
@@ -30,6 +32,7 @@ def order_context(session: Session, order: Order, payment: Payment | None = None
         method = session.get(PaymentMethod, order.payment_method_id) if order.payment_method_id else None
         payment = payment or latest_payment(session, order)
         lines = list(order.lines)
+        version = session.get(ShopVersion, order.version_id)
     return {
         "order": {
             "number": order.number, "token": order.token, "currency": order.currency,
@@ -37,6 +40,8 @@ def order_context(session: Session, order: Order, payment: Payment | None = None
             "address": [order.customer_name, order.street_address, f"{order.postal_code} {order.city}".strip(),
                         order.country],
             "created_at": order.created_at.isoformat() if order.created_at else None,
+            "url": external_url("storefront.confirmation", version_code=version.code, token=order.token)
+            if version is not None else "",
         },
         "lines": [_line(line) for line in lines if line.kind not in ("shipping_fee",)],
         "fees": [_line(line) for line in lines if line.kind == "shipping_fee"],

@@ -17,8 +17,15 @@ from .context import order_context, refund_context, shipment_context
 from .outbox import enqueue, language_of
 
 
-def queue_order_confirmation(session: Session, order: Order, payment: Payment | None = None) -> OutboxMessage:
-    """Once per order, whichever way it was confirmed (return, callback, sync, bank transfer)."""
+CLOSED_ORDER_STATUSES = ("cancelled", "abandoned")
+
+
+def queue_order_confirmation(session: Session, order: Order, payment: Payment | None = None) -> OutboxMessage | None:
+    """Once per order, whichever way it was confirmed (return, callback, sync, bank transfer).
+
+    None for an order the shop gave up already: a late approval at Klarna is undone, not confirmed."""
+    if order.status in CLOSED_ORDER_STATUSES:
+        return None
     return enqueue(session, "order_confirmation", order.email, order=order, language=language_of(order),
                    context=order_context(session, order, payment), dedupe_key=f"order_confirmation:{order.id}")
 
@@ -42,14 +49,14 @@ def queue_cancellation(session: Session, order: Order) -> OutboxMessage | None:
                    context=order_context(session, order), dedupe_key=f"order_cancelled:{order.id}")
 
 
-def queue_payment_link(session: Session, order: Order, url: str, *, expires_at: datetime | None = None,
-                       cause: str | None = None) -> OutboxMessage:
-    """The hosted payment page's link for an order awaiting payment (a phone order, say).
+def queue_payment_link(session: Session, order: Order, url: str, *, to: str = "",
+                       expires_at: datetime | None = None, cause: str | None = None) -> OutboxMessage:
+    """The hosted payment page's link for an order awaiting payment (a phone order, say), to `to` or the order's address.
 
-    `cause` (e.g. the HPP session id) keeps a retried request from queueing the same link twice."""
+    `cause` (e.g. the link's id) keeps a retried request from queueing the same link twice."""
     context = {**order_context(session, order), "url": url,
                "expires_at": expires_at.isoformat() if expires_at else None}
-    return enqueue(session, "payment_link", order.email, order=order, language=language_of(order),
+    return enqueue(session, "payment_link", to or order.email, order=order, language=language_of(order),
                    context=context, dedupe_key=f"payment_link:{cause}" if cause else None)
 
 

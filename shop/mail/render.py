@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime, gettext
 
+from shop.i18n import money
 from shop.models import OutboxMessage
 from shop.payments.options import option_label
 
@@ -40,9 +41,18 @@ def _moment(iso: str | None) -> str:
     return format_datetime(datetime.fromisoformat(iso), "medium") if iso else ""
 
 
+def _argument(value: Any) -> Any:
+    """History-style placeholder values (shop.i18n_markers): an amount is formatted, a label code shown as is."""
+    if isinstance(value, dict) and "money" in value:
+        return money(value["money"], value.get("currency") or "")
+    if isinstance(value, dict) and "label" in value:
+        return value.get("value") or ""
+    return value
+
+
 def _translate_texts(context: dict[str, Any]) -> None:
     """Texts queued as msgids (a staff alert's title and message) read in the row's language."""
-    args = context.get("message_args") or {}
+    args = {key: _argument(value) for key, value in (context.get("message_args") or {}).items()}
     for key in ("title", "message"):
         if context.get(key):
             context[key] = gettext(context[key], **args)

@@ -14,9 +14,15 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from shop.models import Order, OrderEvent, Payment, PaymentEvent, Shipment
+from shop.i18n_markers import N_
 
-from .messages import queue_cancellation, queue_order_confirmation, queue_refund, queue_shipment
+from shop.models import Order, OrderEvent, Payment, PaymentEvent, PaymentLink, Shipment, StaffAlert
+from shop.payments.alerts import ALERT_LISTENERS, TITLES
+
+from .links import admin_order_url
+from .messages import (
+    queue_cancellation, queue_order_confirmation, queue_payment_link, queue_refund, queue_shipment, queue_staff_alert,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,25 @@ def _refunded(session: Session, row: PaymentEvent) -> None:
         queue_refund(session, order, payment, row.amount, cause=f"payment_event:{row.id}")
 
 
+def _link_created(session: Session, link: PaymentLink) -> None:
+    """The merchant chose "E-mail from the shop" for a new payment link."""
+    order = session.get(Order, link.order_id)
+    if order is not None:
+        queue_payment_link(session, order, link.url, to=link.recipient, expires_at=link.expires_at,
+                           cause=str(link.id))
+
+
+def alert_by_email(session: Session, alert: StaffAlert) -> None:
+    """Every staff alert is e-mailed to the shop's address too (ALERT_LISTENERS, same transaction)."""
+    order = session.get(Order, alert.order_id) if alert.order_id else None
+    queue_staff_alert(session, TITLES.get(alert.kind, STAFF_ALERT_TITLE), alert.message, order=order,
+                      url=admin_order_url(order.number) if order is not None else "",
+                      message_args=alert.data.get("message_args"), cause=f"alert:{alert.id}")
+
+
+STAFF_ALERT_TITLE = N_("an order needs attention")
+
+
 def _collect(session: OrmSession, _context) -> None:
     """after_flush: remember what this flush wrote (the lists still show it here)."""
     rows = session.info.setdefault(PENDING_KEY, [])
@@ -68,6 +93,8 @@ def _collect(session: OrmSession, _context) -> None:
         if isinstance(obj, OrderEvent) and obj.kind in ORDER_EVENT_TRIGGERS:
             rows.append(obj)
         elif isinstance(obj, PaymentEvent) and obj.kind in REFUND_EVENT_KINDS:
+            rows.append(obj)
+        elif isinstance(obj, PaymentLink) and obj.channel == "shop_email":
             rows.append(obj)
     for obj in session.dirty:
         if isinstance(obj, Order) and "cancelled" in (inspect(obj).attrs.status.history.added or ()):
@@ -88,6 +115,8 @@ def _queue(session: OrmSession, _context) -> None:
 def _queue_for(session: Session, row) -> None:
     if isinstance(row, PaymentEvent):
         _refunded(session, row)
+    elif isinstance(row, PaymentLink):
+        _link_created(session, row)
     elif isinstance(row, Order):
         _cancelled(session, row, None)
     else:
@@ -111,4 +140,5 @@ def install() -> None:
     event.listen(OrmSession, "after_flush", _collect)
     event.listen(OrmSession, "after_flush_postexec", _queue)
     event.listen(OrmSession, "after_soft_rollback", _forget)
+    ALERT_LISTENERS.append(alert_by_email)
     _installed = True

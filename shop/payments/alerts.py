@@ -1,7 +1,7 @@
 """Alerts to staff: a notice under Needs attention, and an e-mail to the shop's address.
 
-An alert is written in the same transaction as the change that causes it; `ALERT_LISTENERS`
-lets the mail outbox add its e-mail there too (same transaction, so none is lost).
+Both are written in the transaction of the change that causes them (the e-mail through the
+mail outbox), so neither is lost and neither is sent for a change that was rolled back.
 """
 from __future__ import annotations
 
@@ -9,10 +9,19 @@ from typing import Any, Callable
 
 from sqlmodel import Session, select
 
+from shop.i18n_markers import N_
 from shop.models import Order, Payment, StaffAlert, utcnow
 
-AlertListener = Callable[[Session, StaffAlert], None]
-ALERT_LISTENERS: list[AlertListener] = []
+# The e-mail's subject per kind of alert.
+TITLES = {
+    "fraud_rejected": N_("Klarna rejected a payment"),
+    "late_authorization": N_("A payment arrived for an order that was given up"),
+    "late_authorization_failed": N_("A late payment could not be cancelled"),
+    "payment_on_hold": N_("A payment is on hold"),
+}
+
+# Called with each new alert in its transaction: the e-mail to the shop's address (shop.mail) registers here.
+ALERT_LISTENERS: list[Callable[[Session, StaffAlert], None]] = []
 
 
 def alert_staff(session: Session, kind: str, message: str, *, order: Order | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from shop.i18n_markers import N_
@@ -173,6 +174,8 @@ def _retry(session: Session, hold: PaymentHold, gateway: KlarnaGateway) -> None:
     from .operations import NotAllowed, OperationInProgress
     from .service import perform
 
+    if not _claim_try(session, hold):
+        return  # another sync run took this try
     payment = session.get(Payment, hold.payment_id)
     request = session.get(PaymentEvent, hold.request_event_id)
     if not states.can("capture", payment.state):
@@ -202,6 +205,21 @@ def _retry(session: Session, hold: PaymentHold, gateway: KlarnaGateway) -> None:
         release_hold(session, hold, "nothing_left")
         return
     release_hold(session, hold, "captured")
+
+
+def _claim_try(session: Session, hold: PaymentHold) -> bool:
+    """A conditional UPDATE: of several sync runs that found the hold due, one makes the try."""
+    now = utcnow()
+    taken = session.exec(  # type: ignore[call-overload]
+        update(PaymentHold).where(PaymentHold.id == hold.id, PaymentHold.released_at.is_(None),  # type: ignore[union-attr]
+                                  PaymentHold.next_try_at <= now)
+        .values(next_try_at=now + BUSY_RETRY)
+    )
+    session.commit()
+    if taken.rowcount != 1:
+        return False
+    session.refresh(hold)
+    return True
 
 
 # What the payment layer calls --------------------------------------------------------------------

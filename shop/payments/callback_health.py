@@ -1,7 +1,7 @@
 """Whether Klarna's status callbacks reach the shop, and the likely cause when they do not.
 
 Evidence from the last WINDOW: payments the sync had to finalise although no status callback
-ever came for them, and callbacks the shop answered with an error. The cause is named from what
+ever came for them (Klarna's calls are in the request log), and callbacks the shop answered with an error. The cause is named from what
 the shop knows of its own address (SHOP_PUBLIC_URL): not public, not HTTPS, or answering errors.
 """
 from __future__ import annotations
@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from shop.models import OrderEvent, Payment, PaymentEvent, utcnow
+from shop.models import KlarnaCall, Payment, PaymentEvent, utcnow
 
 WINDOW = timedelta(days=7)
 MISSED_LIMIT = 2  # finalisations without a callback before the shop calls it a problem
 RECENT = 20  # the latest finalisations looked at
-CALLBACK_KINDS = ("klarna_callback", "klarna_callback_failed")
+INBOUND_PATH = "/shop/klarna-calls"  # how Klarna's calls to the shop show in the Klarna request log
+STATUS_CALLBACK_PATH = INBOUND_PATH + "/klarna_callback"
 CAUSES = ("unreachable", "https", "maintenance")
 
 
@@ -46,16 +47,16 @@ def callback_health(session: Session, public_url: str | None) -> CallbackHealth:
         .where(Payment.provider == "klarna", PaymentEvent.kind == "returned", PaymentEvent.created_at >= since)
         .order_by(PaymentEvent.id.desc()).limit(RECENT)  # type: ignore[union-attr]
     ).all()
-    callbacks = session.exec(
-        select(OrderEvent.kind, OrderEvent.data, OrderEvent.created_at)
-        .where(OrderEvent.kind.in_(CALLBACK_KINDS), OrderEvent.created_at >= since)  # type: ignore[attr-defined]
-        .order_by(OrderEvent.id.desc())  # type: ignore[union-attr]
+    calls = session.exec(  # every call Klarna made to the shop is in the request log, changed something or not
+        select(KlarnaCall.payment_id, KlarnaCall.path, KlarnaCall.status)
+        .where(KlarnaCall.path.startswith(INBOUND_PATH + "/"), KlarnaCall.created_at >= since)  # type: ignore
+        .order_by(KlarnaCall.id.desc())  # type: ignore[union-attr]
     ).all()
-    called = {(data or {}).get("payment_id") for kind, data, _at in callbacks if kind == "klarna_callback"}
+    called = {payment_id for payment_id, path, _status in calls if path == STATUS_CALLBACK_PATH}
     missed = [payment_id for payment_id, data, _at in finalised
               if str((data or {}).get("source", "")).startswith("sync") and payment_id not in called]
-    failed = [at for kind, _data, at in callbacks if kind == "klarna_callback_failed"]
-    if failed and callbacks[0][0] == "klarna_callback_failed":
+    failed = [status for _payment_id, _path, status in calls if (status or 0) >= 500]
+    if failed and (calls[0][2] or 0) >= 500:
         return CallbackHealth(len(missed), len(failed), "maintenance")
     # A payment started after the missed ones got its callback: they work again.
     newest_called = max((payment_id for payment_id in called if isinstance(payment_id, int)), default=None)

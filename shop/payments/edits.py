@@ -20,17 +20,17 @@ from typing import Any, Callable, Sequence
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import case, update
 from sqlmodel import Session, select
 
 from shop.i18n_markers import N_, money_arg
-from shop.models import Order, OrderLine, Payment, PaymentEvent, Product, ShopVersion, utcnow
-from shop.orders import OutOfStock, add_event
+from shop.models import Order, Payment, PaymentEvent, Product, ShopVersion
+from shop.orders import OutOfStock
 from shop.pricing import product_price
 
 from . import service, states
 from .common import add_payment_event
-from .edit_lines import EditInvalid, EditRequest, ProposedLine, current_lines, propose, stock_changes
+from .edit_apply import apply_lines, check_stock, order_edited
+from .edit_lines import EditInvalid, EditRequest, ProposedLine, current_lines, propose
 from .gateway import KlarnaGateway
 from .operations import NotAllowed, claim, execute, lock_payment, release_claim
 from .order_lines import LineItem, klarna_lines, order_amounts
@@ -63,7 +63,7 @@ def save_edit(session: Session, order: Order, request: EditRequest, gateway: Kla
     before = current_lines(order)
     if _same(before, lines):
         return EditResult(changed=False, old_total=order.total, new_total=order.total)
-    _check_stock(session, before, lines)
+    check_stock(session, before, lines)
     payment = _payment_to_update(session, order)
     if payment is None:
         return _store_locally(session, order, request, before, lines, actor)
@@ -85,6 +85,28 @@ def klarna_shortfall(session: Session, order: Order, request: EditRequest) -> in
         return 0
     new_total = sum(line.total for line in proposed_lines(session, order, request))
     return new_total - others_paid(session, order, payment) - payment.amount
+
+
+@dataclass(frozen=True)
+class EditPreview:
+    old_total: int
+    new_total: int
+    changed: bool
+    klarna_from: int | None = None  # the Klarna payment's amount now, when the edit would be sent to Klarna
+    klarna_to: int | None = None
+
+
+def preview(session: Session, order: Order, request: EditRequest) -> EditPreview:
+    """What saving would do, without storing or sending anything; raises EditInvalid / EditRefused."""
+    _refuse_closed(order)
+    lines = proposed_lines(session, order, request)
+    changed = not _same(current_lines(order), lines)
+    new_total = order.total + sum(line.total for line in lines) - sum(line.total for line in current_lines(order))
+    payment = _payment_to_update(session, order) if changed else None
+    if payment is None:
+        return EditPreview(order.total, new_total, changed)
+    amount = sum(line.total for line in lines) - others_paid(session, order, payment)
+    return EditPreview(order.total, new_total, changed, klarna_from=payment.amount, klarna_to=amount)
 
 
 def proposed_lines(session: Session, order: Order, request: EditRequest) -> list[ProposedLine]:
@@ -201,15 +223,15 @@ def edit_approved(session: Session, payment: Payment, event: PaymentEvent, _resu
     order = session.get(Order, payment.order_id)
     before = current_lines(order)
     lines = [ProposedLine.from_dict(line) for line in edit["lines"]]
-    _apply(session, order, before, lines, strict_stock=False)
+    apply_lines(session, order, before, lines, strict_stock=False)
     new_amount = body["order_amount"]
     outcome = add_payment_event(
         session, payment, "edit_approved", N_("Klarna approved the edited order: %(old)s → %(new)s"),
         amount=new_amount, actor=event.actor, request_event_id=event.id, idempotency_key=event.idempotency_key,
         message_args={"old": money_arg(payment.amount, payment.currency), "new": money_arg(new_amount, payment.currency)},
         data={"from": payment.amount, "to": new_amount, "order_lines": body["order_lines"]})
-    _order_edited(session, order, edit["from_total"], event.actor, payment=payment, old_amount=payment.amount,
-                  new_amount=new_amount)
+    order_edited(session, order, edit["from_total"], event.actor, payment=payment, old_amount=payment.amount,
+                 new_amount=new_amount)
     payment.amount = new_amount
     session.add(payment)
     return outcome
@@ -238,12 +260,12 @@ def _store_locally(session: Session, order: Order, request: EditRequest, before:
     _refuse_while_klarna_busy(session, locked)
     old_total = locked.total
     try:
-        _apply(session, locked, before, lines, strict_stock=True)
+        apply_lines(session, locked, before, lines, strict_stock=True)
     except OutOfStock as error:
         session.rollback()
         raise EditInvalid({"lines": _("%(name)s: only %(count)d left in stock.", name=error.product.name,
                                       count=error.available)}) from None
-    _order_edited(session, locked, old_total, actor)
+    order_edited(session, locked, old_total, actor)
     if also is not None:
         also(locked)
     session.commit()
@@ -260,77 +282,6 @@ def _refuse_while_klarna_busy(session: Session, order: Order) -> None:
     if payment.pending_event_id is not None:
         session.rollback()
         raise EditRefused(_("Another change of this order's Klarna payment is in progress. Try again in a moment."))
-
-
-def _order_edited(session: Session, order: Order, old_total: int, actor: str, *, payment: Payment | None = None,
-                  old_amount: int | None = None, new_amount: int | None = None) -> None:
-    session.flush()
-    session.refresh(order)
-    data: dict[str, Any] = {"from": old_total, "to": order.total, "currency": order.currency}
-    message = N_("Order edited: total %(old)s → %(new)s")
-    args = {"old": money_arg(old_total, order.currency), "new": money_arg(order.total, order.currency)}
-    if payment is not None:
-        message = N_("Order edited: total %(old)s → %(new)s; Klarna's amount %(old_amount)s → %(new_amount)s")
-        args |= {"old_amount": money_arg(old_amount, order.currency),
-                 "new_amount": money_arg(new_amount, order.currency)}
-        data |= {"payment_id": payment.id, "amount_from": old_amount, "amount_to": new_amount}
-    add_event(session, order, "order_edited", message, actor=actor, message_args=args, **data)
-
-
-def _apply(session: Session, order: Order, before: list[ProposedLine], lines: list[ProposedLine], *,
-           strict_stock: bool) -> None:
-    if order.stock_reserved:
-        _move_stock(session, stock_changes(before, lines, _physical(session, before, lines)), strict=strict_stock)
-    existing = {line.id: line for line in order.lines}
-    kept = {line.line_id for line in lines if line.line_id is not None}
-    for line_id, line in existing.items():
-        if line_id not in kept and not line.shipped_quantity:
-            order.lines.remove(line)
-            session.delete(line)
-    for proposed in lines:
-        values = {key: value for key, value in proposed.as_dict().items() if key != "line_id"}
-        target = existing.get(proposed.line_id) if proposed.line_id is not None else None
-        if target is None:
-            order.lines.append(OrderLine(order_id=order.id, **values))
-            continue
-        for key, value in values.items():
-            setattr(target, key, value)
-        target.quantity = max(target.quantity, target.shipped_quantity)
-    order.revision += 1
-    order.updated_at = utcnow()
-    session.add(order)
-
-
-def _physical(session: Session, *groups: Sequence[ProposedLine]) -> set[int]:
-    ids = {line.product_id for lines in groups for line in lines if line.product_id}
-    if not ids:
-        return set()
-    return set(session.exec(select(Product.id).where(Product.id.in_(ids), Product.kind == "physical")))  # type: ignore[union-attr]
-
-
-def _check_stock(session: Session, before: list[ProposedLine], lines: list[ProposedLine]) -> None:
-    """Before Klarna is asked: more units than the stock holds are refused."""
-    for product_id, units in stock_changes(before, lines, _physical(session, before, lines)).items():
-        product = session.get(Product, product_id)
-        if units > 0 and product.stock < units:
-            raise EditInvalid({"lines": _("%(name)s: only %(count)d left in stock.", name=product.name,
-                                          count=product.stock)})
-
-
-def _move_stock(session: Session, changes: dict[int, int], *, strict: bool) -> None:
-    """Reserve (units > 0) or release. Not strict (Klarna already approved): a sale made meanwhile may
-    have taken the last units, so stock stops at zero instead of refusing what Klarna holds."""
-    for product_id, units in changes.items():
-        if units > 0 and strict:
-            result = session.exec(update(Product).where(Product.id == product_id, Product.stock >= units)  # type: ignore[call-overload]
-                                  .values(stock=Product.stock - units))
-            if result.rowcount != 1:
-                product = session.get(Product, product_id)
-                session.refresh(product)
-                raise OutOfStock(product, product.stock)
-            continue
-        new_stock = case((Product.stock - units < 0, 0), else_=Product.stock - units)
-        session.exec(update(Product).where(Product.id == product_id).values(stock=new_stock))  # type: ignore[call-overload]
 
 
 __all__ = ["EditInvalid", "EditRefused", "EditRequest", "EditResult", "NotAllowed", "save_edit"]

@@ -59,7 +59,7 @@ def create_link(session: Session, order: Order, method: PaymentMethod, gateway: 
                            .order_by(Payment.id.desc())).first()  # type: ignore[union-attr]
     link = PaymentLink(order_id=order.id, payment_id=payment.id, url=url, expires_at=payment.session_expires_at,
                        channel=channel, recipient=recipient, created_by=actor)
-    session.add(link)
+    session.add(link)  # "shop_email": shop.mail's trigger queues the e-mail in this transaction
     add_event(session, order, "payment_link_created", N_("Payment link created (%(channel)s)"), actor=actor,
               payment_id=payment.id, message_args={"channel": label_arg("link_channel", channel)},
               recipient=recipient)

@@ -6,7 +6,9 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, RadioField, StringField, TelField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+)
 
 from .carts import MAX_QUANTITY
 
@@ -49,7 +51,8 @@ class QuantityForm(FlaskForm):
 
 
 def _required(max_length: int) -> list:
-    return [InputRequired(message=_l("This field is required.")),
+    """For stripped text: DataRequired sees the stripped value, so only spaces is nothing typed."""
+    return [DataRequired(message=_l("This field is required.")),
             Length(max=max_length, message=_l("Use at most %(max)d characters."))]
 
 

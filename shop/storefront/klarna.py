@@ -5,6 +5,7 @@ token and asks Klarna (through shop.payments) what really happened.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -17,9 +18,10 @@ from shop import csrf
 from shop.db import db
 from shop.i18n_markers import N_
 from shop.klarna_errors import KLARNA_ERRORS
-from shop.models import Order, Payment, PaymentMethod
+from shop.models import KlarnaCall, Order, Payment, PaymentMethod
 from shop.orders import add_event
 from shop.payments import klarna_checkout, states
+from shop.payments.callback_health import INBOUND_PATH
 from shop.payments.common import ProviderError
 from shop.payments.gateway import current_gateway
 from shop.payments.options import option_label
@@ -169,12 +171,15 @@ def klarna_wait(token: str, payment_id: int):
 def klarna_status_update(token: str, payment_id: int):
     """Klarna's status callback: never trusted, only a reason to read the session from Klarna."""
     order, payment = _order_and_payment(token, payment_id)
-    body = request.get_json(silent=True) or {}
-    add_event(db(), order, "klarna_callback", N_("Klarna status callback received"), payment_id=payment.id,
-              event_id=str(body.get("event_id", ""))[:64])
-    db().commit()
-    return _ask_klarna(order, payment,
-                       lambda: klarna_checkout.finalise(db(), payment, current_gateway(), source="callback"))
+    event_id = str(_hint().get("event_id", ""))[:64]
+
+    def finalised() -> bool:
+        before = payment.state
+        result = klarna_checkout.finalise(db(), payment, current_gateway(), source="callback")
+        return result.payment.state != before and not result.in_progress
+
+    return _on_klarna_call(order, payment, "klarna_callback", N_("Klarna status callback received"), finalised,
+                           event_id=event_id)
 
 
 @bp.post("/<version_code>/klarna/<token>/<int:payment_id>/notification")
@@ -184,25 +189,45 @@ def klarna_notification(token: str, payment_id: int):
     from shop.payments.sync import sync
 
     order, payment = _order_and_payment(token, payment_id)
-    body = request.get_json(silent=True) or {}
-    add_event(db(), order, "klarna_notification", N_("Klarna notification: %(event_type)s"), payment_id=payment.id,
-              message_args={"event_type": str(body.get("event_type", ""))[:40]})
-    db().commit()
-    return _ask_klarna(order, payment, lambda: sync(db(), payment, current_gateway(), actor="klarna-notification"))
+    event_type = str(_hint().get("event_type", ""))[:40]
+    return _on_klarna_call(order, payment, "klarna_notification", N_("Klarna notification: %(event_type)s"),
+                           lambda: bool(sync(db(), payment, current_gateway(), actor="klarna-notification")),
+                           message_args={"event_type": event_type})
 
 
-def _ask_klarna(order: Order, payment: Payment, ask) -> tuple[dict, int]:
-    """Klarna called us: act on what Klarna says when asked. A 503 makes Klarna call again."""
+def _hint() -> dict:
+    """The body of Klarna's call: only a hint, and anything but a JSON object is no hint at all."""
     try:
-        ask()
+        body = json.loads(request.get_data(cache=True) or b"{}")
+    except (ValueError, RecursionError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _on_klarna_call(order: Order, payment: Payment, kind: str, message: str, ask, **data) -> tuple[dict, int]:
+    """Klarna called us: act on what Klarna says when asked (`ask` tells whether that changed anything).
+    Only a call that changed something enters the order history, so forged calls leave no trace there;
+    every call is in the log, and the reads it caused in the Klarna request log. A 503 makes Klarna call again."""
+    log.info("Klarna %s for payment %s: %s", kind, payment.id, data)
+    started = time.monotonic()
+    try:
+        changed = ask()
     except KLARNA_ERRORS as error:
         log.warning("Klarna's call for payment %s: Klarna not readable: %s", payment.id, error)
         db().rollback()
         add_event(db(), order, "klarna_callback_failed", N_("Klarna's call was answered with an error: %(error)s"),
                   payment_id=payment.id, message_args={"error": str(error)[:200]})
-        db().commit()
-        return {"status": "retry later"}, 503
-    return {"status": "ok"}, 200
+        changed, answer = False, ({"status": "retry later"}, 503)
+    else:
+        answer = ({"status": "ok"}, 200)
+    session = db()
+    if changed:
+        add_event(session, order, kind, message, payment_id=payment.id, **{k: v for k, v in data.items() if v})
+    session.add(KlarnaCall(  # the request log shows Klarna's calls beside the shop's (the path without the token)
+        order_id=order.id, payment_id=payment.id, method=request.method, path=f"{INBOUND_PATH}/{kind}",
+        status=answer[1], duration_ms=int((time.monotonic() - started) * 1000), request_body=data or None))
+    session.commit()
+    return answer
 
 
 @bp.post("/<version_code>/order/<token>/retry")

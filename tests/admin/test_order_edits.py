@@ -12,6 +12,7 @@ from tests.conftest import csrf_token
 from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  # noqa: F401  (fixtures)
 
 from .conftest import make_order as bank_transfer_order
+from .conftest import post
 from .edit_helpers import edit, klarna_writes, line_of, page, patches, reloaded, stock_of
 
 THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
@@ -263,3 +264,102 @@ def test_what_another_transaction_carries_goes_to_klarna_as_one_adjustment_line(
     assert adjustment["tax_rate"] == 0 and adjustment["total_tax_amount"] == 0
     assert sum(line["total_amount"] for line in klarna["order_lines"]) == klarna["order_amount"]
     assert "klarna-mismatch" not in page(admin_client, order)
+
+
+def test_a_percentage_replaces_the_discount_given_before(admin_client, session, simulator, order, payment):
+    assert edit(admin_client, order, discount_amount="5.00").status_code == 303
+    order = reloaded(session, order)
+    assert edit(admin_client, order, discount_amount="5.00", discount_percent="10").status_code == 303
+    order = reloaded(session, order)
+    goods = sum(line.total for line in order.goods_lines)
+    assert -sum(line.total for line in order.lines if line.kind == "discount") == round(goods / 10)
+    assert simulator.get_order(payment.klarna_order_id)["order_amount"] == order.total
+
+
+def test_removing_the_last_unshipped_line_finishes_the_shipping(admin_client, session, simulator, order, payment):
+    shoe = line_of(order, "RUN-001")
+    admin_client.post(f"/admin/orders/{order.number}/ship", data={
+        "action": "selected", "csrf_token": _token(admin_client, order),
+        **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
+    order = reloaded(session, order)
+    others = {f"remove_{line.id}": "y" for line in order.goods_lines if line.id != shoe.id}
+    assert edit(admin_client, order, **others).status_code == 303
+    order = reloaded(session, order)
+    assert [line.reference for line in order.goods_lines] == ["RUN-001"] and order.status == "shipped"
+    klarna = simulator.get_order(payment.klarna_order_id)
+    assert klarna["order_amount"] == order.total == klarna["captured_amount"]
+
+
+def test_a_product_added_to_a_swedish_order_is_priced_in_kronor(admin_client, session, simulator, gateway):
+    order = make_order(session, "sv", products=(("RUN-001", 1),))
+    payment = paid_payment(session, simulator, gateway, order)
+    mug = session.exec(select(Product).where(Product.sku == "MUG-106")).one()
+    response = edit(admin_client, order, add_product=str(mug.id), add_quantity="2", payment_fee="19.00")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    order = reloaded(session, order)
+    added = line_of(order, "MUG-106")
+    assert (added.quantity, added.unit_price, added.tax_rate) == (2, 17864, 2500)  # 15,90 € at 11,235 kr/€
+    klarna = simulator.get_order(payment.klarna_order_id)
+    assert klarna["purchase_currency"] == "SEK" and klarna["order_amount"] == order.total
+    assert {line["reference"]: line["total_amount"] for line in klarna["order_lines"]}["payment-fee"] == 1900
+
+
+def test_an_unanswered_edit_is_stored_when_the_status_check_gets_klarnas_answer(app, admin_client, session,
+                                                                                 simulator, order, payment):
+    coffee = line_of(order, "COF-101")
+    simulator.faults.set("update_authorization", "timeout_after", times=3)  # Klarna updates, the answer is lost
+    lost = edit(admin_client, order, htmx=True, **{f"quantity_{coffee.id}": "1"})
+    assert lost.status_code == 409
+    assert "Klarna did not answer, so the edit is not saved yet." in lost.get_data(as_text=True)
+    assert line_of(reloaded(session, order), "COF-101").quantity == 2  # nothing stored without Klarna's answer
+    again = edit(admin_client, order, **{f"quantity_{coffee.id}": "1"})
+    assert again.status_code == 409 and "in progress" in again.get_data(as_text=True)
+
+    simulator.faults.clear()
+    checked = post(admin_client, f"/admin/orders/{order.number}/payments/{payment.id}/check", {},
+                   csrf=_token(admin_client, order))
+    assert checked.status_code == 303
+    order = reloaded(session, order)
+    assert line_of(order, "COF-101").quantity == 1 and order.revision == 1
+    klarna = simulator.get_order(payment.klarna_order_id)
+    session.refresh(payment)
+    assert klarna["order_amount"] == order.total == payment.amount and payment.pending_event_id is None
+    assert len({call.idempotency_key for call in patches(session, payment)}) == 1
+    assert not session.exec(select(PaymentEvent).where(PaymentEvent.kind == "amount_changed")).all()
+
+
+def test_the_order_page_asks_the_database_as_often_for_many_lines_as_for_few(app, admin_client, session, simulator,
+                                                                             gateway):
+    from .conftest import counting_queries
+
+    few = make_order(session, products=(("RUN-001", 1),))
+    many = make_order(session, products=tuple((sku, 1) for sku in (
+        "RUN-001", "JKT-002", "CAP-003", "SOC-004", "BAG-005", "COF-101", "TEA-102", "BK-201")))
+    for order in (few, many):
+        paid_payment(session, simulator, gateway, order)
+    admin_client.get(f"/admin/orders/{few.number}")  # the first request loads what every page needs
+    counts = []
+    for order in (few, many):
+        with counting_queries(app) as statements:
+            assert admin_client.get(f"/admin/orders/{order.number}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_preview_shows_the_new_total_and_klarnas_amount_and_stores_nothing(app, admin_client, session, order,
+                                                                               payment):
+    from .edit_helpers import edit_fields
+
+    shoe = line_of(order, "RUN-001")
+    fields = edit_fields(order, **{f"quantity_{shoe.id}": "2"})
+    response = post(admin_client, f"/admin/orders/{order.number}/edit/preview", fields, htmx=True,
+                    csrf=_token(admin_client, order))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="edit-preview"')
+    new = order.total + shoe.unit_price
+    assert f"New total: {shown(app, new)} (now {shown(app, order.total)})." in html
+    assert f"Klarna is asked to raise its amount from {shown(app, order.total)} to {shown(app, new)}" in html
+    bad = post(admin_client, f"/admin/orders/{order.number}/edit/preview",
+               {**fields, f"quantity_{shoe.id}": "x"}, htmx=True, csrf=_token(admin_client, order))
+    assert "Not a valid integer value." in bad.get_data(as_text=True)
+    assert reloaded(session, order).revision == 0 and not patches(session, payment)

@@ -111,7 +111,10 @@ def test_a_portal_amount_change_is_synced_noticed_and_stops_shipping(app, admin_
     assert f"from {shown(app, old_amount)} to {shown(app, new_amount)}" in notice
     history = html[html.index('id="order-events"'):]
     assert f"from {shown(app, old_amount)} to {shown(app, new_amount)} outside the shop" in history
-    assert f"they differ by {shown(app, LOWER_BY)}" in html  # the payment panel says by how much
+    assert f"they differ by {shown(app, LOWER_BY)}" in html
+    panel = html[html.index(f'<article id="payment-{payment.id}"'):]
+    panel = panel[:panel.index("</article>")]
+    assert f"differs from the order's remaining total ({shown(app, old_amount)}) by {shown(app, LOWER_BY)}" in panel
 
     before = len(calls(session))
     refused = ship_all(admin_client, order, htmx=htmx)
@@ -249,3 +252,19 @@ def test_the_cron_leaves_old_quiet_captured_payments_alone(app, admin_client, se
         report = sync_all(db(), app.extensions["klarna_gateway"])
     assert report.checked == 0
     assert len([call for call in calls(session) if call.method == "GET"]) == reads
+
+
+def test_the_lines_are_aligned_with_klarnas_new_amount_by_an_edit(app, admin_client, session, simulator, order,
+                                                                  payment):
+    new_amount = lower_in_portal(simulator, payment)
+    cron_sync(app)
+    aligned = edit(admin_client, reloaded(session, order), discount_amount="15.00")
+    assert aligned.status_code == 303, aligned.get_data(as_text=True)[:2000]
+    order = reloaded(session, order)
+    klarna = simulator.get_order(payment.klarna_order_id)
+    assert order.total == new_amount == klarna["order_amount"]
+    assert any(line["type"] == "discount" for line in klarna["order_lines"])  # Klarna holds the shop's lines now
+    html = page(admin_client, order)
+    assert "klarna-mismatch" not in html and "amount-notice" in html  # aligned; the notice waits for its click
+    assert ship_all(admin_client, order).status_code == 303
+    assert simulator.get_order(payment.klarna_order_id)["captured_amount"] == new_amount

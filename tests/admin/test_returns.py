@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from shop.models import Order, Payment, Product, Return, User
+from shop.models import Order, Payment, PaymentMethod, Product, Return, User
 from shop.payments import service
 from tests.conftest import csrf_token
 from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  # noqa: F401  (fixtures)
@@ -54,14 +54,15 @@ def line_id(order, sku) -> int:
     return next(line.id for line in order.lines if line.reference == sku)
 
 
-def register(client, order, quantities: dict[str, int], *, htmx=False, restock=True, shipping=False):
+def register(client, order, quantities: dict[str, int], *, htmx=False, restock=True, shipping=False, html=None):
+    html = html or page(client, order)
     data = {f"return_{line_id(order, sku)}": str(qty) for sku, qty in quantities.items()}
+    data["return_token"] = re.search(r'name="return_token" type="hidden" value="([^"]+)"', html).group(1)
     if restock:
         data["restock"] = "y"
     if shipping:
         data[f"return_{line_id(order, 'shipping')}"] = "y"
-    return post(client, f"/admin/orders/{order.number}/returns", data, htmx=htmx,
-                csrf=csrf_token(page(client, order)))
+    return post(client, f"/admin/orders/{order.number}/returns", data, htmx=htmx, csrf=csrf_token(html))
 
 
 def refund_token(html: str) -> str:
@@ -111,6 +112,16 @@ def test_returning_more_than_was_shipped_is_422_and_keeps_what_was_typed(admin_c
     assert "Enter a number from 0 to 2." in html and 'value="3"' in html
     assert ("<html" in html) is not htmx
     assert session.exec(select(Return)).all() == []
+
+
+def test_the_same_return_form_saved_twice_registers_one_return(admin_client, session, order):
+    html = page(admin_client, order)
+    first = register(admin_client, order, {"CAP-003": 1}, html=html)
+    second = register(admin_client, order, {"CAP-003": 1}, html=html)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert len(session.exec(select(Return)).all()) == 1
+    session.expire_all()
+    assert session.get(Order, order.id).lines[0].returned_quantity == 1
 
 
 def test_a_return_of_nothing_is_422(admin_client, order):
@@ -185,3 +196,22 @@ def test_the_refund_panel_carries_its_token_and_refunds_everything_with_the_line
         assert post(admin_client, url, data, csrf=csrf_token(html)).status_code == 303
     [refund] = klarna_order(simulator, payment)["refunds"]
     assert refund["refunded_amount"] == 12000 == sum(line["total_amount"] for line in refund["order_lines"])
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_overpayment_paid_back_with_another_method_clears_the_notice(app, admin_client, session, order, htmx):
+    register(admin_client, order, {"CAP-003": 1})
+    html = page(admin_client, order)
+    notice = html[html.index('class="alert alert-warning overpayment"'):html.index('<section id="payments"')]
+    assert 'href="#new-transaction"' in notice
+    assert 'id="new-transaction"' in html and re.search(r'<input checked [^>]*value="pay_back"', html)  # suggested
+    assert 'name="transaction-amount" required type="text" value="24.90"' in html
+    bank = session.exec(select(PaymentMethod).where(PaymentMethod.provider == "manual")).one()
+    response = post(admin_client, f"/admin/orders/{order.number}/transactions", {
+        "transaction-direction": "pay_back", "transaction-amount": "24,90", "transaction-method_id": str(bank.id),
+    }, htmx=htmx, csrf=csrf_token(html))
+    assert response.status_code == (200 if htmx else 303)
+    after_html = response.get_data(as_text=True) if htmx else page(admin_client, order)
+    assert "more than the order total" not in after_html
+    if htmx:
+        assert 'id="order-returns" class="card" hx-swap-oob="true"' in after_html

@@ -211,3 +211,40 @@ def test_other_refusals_do_not_hold_the_payment(session, simulator, gateway):
     with pytest.raises(ProviderError):
         service.activate(session, payment, gateway, actor="admin")
     assert held(session, payment) is None and alerts_of(session, order) == []
+
+
+def test_two_sync_runs_that_found_the_same_hold_due_make_one_try(session, simulator, gateway, shop_clock):
+    from shop.payments import bad_news
+
+    order = make_order(session)
+    payment = paid_payment(session, simulator, gateway, order)
+    simulator.faults.set("create_capture", "403_payment_method_failed", times=1)
+    with pytest.raises(ProviderError):
+        service.capture_shipment(session, order, ship(session, order, {1: 1}), gateway, actor="admin")
+    shop_clock.advance(hours=2)
+    hold = held(session, payment)
+    seen_by_both = [hold, session.get(PaymentHold, hold.id)]
+
+    for found in seen_by_both:  # the second run read the hold before the first made its try
+        bad_news._retry(session, found, gateway)
+
+    assert len(simulator.get_order(payment.klarna_order_id)["captures"]) == 1
+    assert len(events(session, payment, "capture_requested")) == 2  # the refused one and one retry
+    assert len(events(session, payment, "hold_released")) == 1
+
+
+def test_the_shopper_who_paid_late_is_told_the_order_was_cancelled(app, session, simulator, gateway):
+    from html import unescape
+
+    from .conftest import path
+
+    order = make_order(session)
+    payment = start_checkout(session, gateway, order)
+    given_up(session, order)
+    shopper = app.test_client()
+    hosted_page = f"/_klarna/hpp/payments/{payment.hpp_session_id}"
+    approved = shopper.post(hosted_page, data={"action": "approve", "category": "PAY_LATER"})
+    returned = shopper.get(path(approved.location))
+    html = unescape(shopper.get(returned.location).get_data(as_text=True))
+    assert "This order has been cancelled; you will not be charged for it." in html
+    assert reload(session, payment).state == states.CANCELLED

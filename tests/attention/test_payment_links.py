@@ -102,6 +102,9 @@ def test_paying_through_the_link_ends_like_a_storefront_checkout(admin_client, a
     session.refresh(order)
     assert (order.status, payment.state) == ("confirmed", states.AUTHORIZED)
     assert payment.klarna_order_id and payment.amount == order.total
+    page = admin_client.get(f"/admin/orders/{order.number}").get_data(as_text=True)
+    assert "The customer paid through this link." in page and "Valid until" not in page
+    assert "Send payment link" not in page
 
 
 def test_the_order_page_says_when_a_link_has_expired(admin_client, session, order):

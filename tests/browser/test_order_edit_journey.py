@@ -59,8 +59,10 @@ def test_merchant_edits_an_uncaptured_order_in_finnish(live_server, page: Page):
     editor.locator("summary", has_text="Muokkaa tilausta").click()
     expect(editor).to_contain_text("Tallennus pyytää ensin Klarnaa hyväksymään uuden summan")
     editor.locator(f'input[name="quantity_{coffee.id}"]').fill("1")
-    editor.get_by_role("button", name="Tallenna", exact=True).click()
     decreased = order.total - coffee.unit_price
+    expect(editor.locator("#edit-preview")).to_contain_text(  # as the merchant types, nothing stored yet
+        f"Uusi summa: {_euros(live_server, decreased)} (nyt {_euros(live_server, order.total)}).")
+    editor.get_by_role("button", name="Tallenna", exact=True).click()
     expect(page.locator("#flashes")).to_contain_text("Klarna hyväksyi uuden summan")
     expect(page.locator("#order-totals .total")).to_have_text(_euros(live_server, decreased))
     expect(page.locator("#order-events")).to_contain_text("Tilausta muokattu")

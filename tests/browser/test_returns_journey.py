@@ -1,5 +1,6 @@
-"""Issue 8 in Chromium, in Finnish: the merchant ships a Klarna order, registers a return and refunds the
-overpayment less a return cost; Klarna gets exactly the typed amount with a return fee line."""
+"""Issue 8 in Chromium, in Finnish: the merchant edits an uncaptured Klarna order (a decrease Klarna approves,
+an increase it declines), ships it, registers a return and refunds the overpayment less a return cost;
+Klarna gets exactly the typed amount with a return fee line."""
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,8 @@ from tests.klarna_fixtures import make_order, paid_payment
 
 pytestmark = pytest.mark.browser
 
-FIVE_ITEMS = (("CAP-003", 2), ("CHO-103", 1), ("BK-201", 2))  # 120.00 € with the parcel locker
+# 144.90 €; one cap fewer makes 2 × 24.90 + 4.50 + 2 × 29.90 + 5.90 shipping = 120.00 €
+SIX_ITEMS = (("CAP-003", 3), ("CHO-103", 1), ("BK-201", 2))
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def live_server_overrides():
 def _klarna_paid_order(live_server: LiveServer) -> tuple[Order, Payment]:
     app = live_server.app
     with live_server.session() as session:
-        order = make_order(session, products=FIVE_ITEMS)
+        order = make_order(session, products=SIX_ITEMS)
         payment = paid_payment(session, app.extensions["klarna_simulator"], app.extensions["klarna_gateway"], order)
         order.lines  # loaded while the session is open
         return order, payment
@@ -36,12 +38,40 @@ def _euros(live_server: LiveServer, amount: int) -> str:
         return money(amount, "EUR")
 
 
-def test_merchant_ships_registers_a_return_and_refunds_the_overpayment_less_a_return_cost(live_server, page: Page):
+def _edit_cap_quantity(page: Page, line_id: int, quantity: str) -> None:
+    card = page.locator("#order-edit")
+    details = card.locator("details.order-edit")
+    if details.get_attribute("open") is None:
+        card.locator("summary", has_text="Muokkaa tilausta").click()
+    card.locator(f'input[name="quantity_{line_id}"]').fill(quantity)
+    card.get_by_role("button", name="Tallenna", exact=True).click()
+
+
+def test_merchant_edits_ships_registers_a_return_and_refunds_the_overpayment_less_a_return_cost(
+        live_server, page: Page):
     order, payment = _klarna_paid_order(live_server)
+    simulator = live_server.app.extensions["klarna_simulator"]
     lines = {line.reference: line.id for line in order.lines}
     admin_login(page, live_server.url)
     page.goto(f"{live_server.url}/admin/orders/{order.number}")
     panel = page.locator(f"#payment-{payment.id}")
+    total = page.locator("#order-totals .total")
+
+    _edit_cap_quantity(page, lines["CAP-003"], "2")  # a decrease: Klarna approves
+    expect(page.locator("#flashes")).to_contain_text(
+        f"Tilaus tallennettu: summa {_euros(live_server, 14490)} → {_euros(live_server, 12000)}.")
+    expect(total).to_have_text(_euros(live_server, 12000))
+    assert simulator.get_order(payment.klarna_order_id)["order_amount"] == 12000
+
+    simulator.orders.set_reject_increases(payment.klarna_order_id)
+    _edit_cap_quantity(page, lines["CAP-003"], "3")  # an increase: Klarna declines, nothing changes
+    problem = page.locator("#order-edit .edit-problem")
+    expect(problem).to_contain_text("Klarna ei hyväksynyt muutosta, joten tilaus pysyy ennallaan.")
+    expect(problem).to_contain_text("Update not allowed")
+    expect(problem).to_contain_text("Klarnan korrelaatiotunnus")
+    page.reload()
+    expect(total).to_have_text(_euros(live_server, 12000))
+    assert simulator.get_order(payment.klarna_order_id)["order_amount"] == 12000
 
     page.locator("#order-shipping").get_by_role("button", name="Merkitse kaikki toimitetuiksi").click()
     expect(panel.locator(".payment-badge")).to_have_text("Maksettu")

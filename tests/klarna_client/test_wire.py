@@ -83,6 +83,14 @@ CASES = {
         status=200, answer=HPP_READ, result=HPP_READ),
     "disable_hpp_session": WireCase(
         lambda c: c.disable_hpp_session(p.HPP_SESSION_ID), "DELETE", HPP_SESSION),
+    "distribute_hpp_session_sms": WireCase(
+        lambda c: c.distribute_hpp_session(p.HPP_SESSION_ID, "sms", {"phone": "+358401234567", "phone_country": "FI"}),
+        "POST", HPP_SESSION + "/distribution", status=201,
+        sent={"method": "sms", "contact_information": {"phone": "+358401234567", "phone_country": "FI"}}),
+    "distribute_hpp_session_email": WireCase(
+        lambda c: c.distribute_hpp_session(p.HPP_SESSION_ID, "email", {"email": "customer@email.fi"}),
+        "POST", HPP_SESSION + "/distribution", sent={"method": "email", "contact_information": {
+            "email": "customer@email.fi"}}),
     # Order Management
     "get_order": WireCase(
         lambda c: c.get_order(p.ORDER_ID), "GET", ORDER, status=200, answer=OM_ORDER, result=OM_ORDER),

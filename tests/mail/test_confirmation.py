@@ -25,6 +25,8 @@ def test_bank_transfer_order_is_confirmed_by_email_in_swedish(client, db_session
     assert message["To"] == CUSTOMER["email"]
     assert message["Subject"] == f"Tack för din beställning {order.number}"
     assert message["Message-ID"] == queued.message_id
+    assert message["From"] == "Nordshop <shop@nordshop.example>"
+    assert message["Reply-To"] == "asiakaspalvelu@nordshop.example"
     text, html = parts(message)
     for part in (text, html):
         assert order.number in part and "Nordshop Oy" in part and "asiakaspalvelu@nordshop.example" in part

@@ -1,5 +1,6 @@
 """The e-mails of a whole order over SMTP, in Finnish and Swedish: checkout with Klarna, ship part,
-ship the rest, refund the entire payment. Each is queued by the change itself and delivered afterwards."""
+ship the rest, a return refunded as an overpayment, then the rest of the payment refunded.
+Each is queued by the change itself and delivered afterwards."""
 from __future__ import annotations
 
 import re
@@ -35,6 +36,11 @@ def post_form(client, url: str, data: dict, page: str, *, hidden: tuple[str, ...
     return client.post(url, data={**data, **fields, "csrf_token": csrf_token(html)})
 
 
+def major(amount: int) -> str:
+    """Minor units as the refund forms take them: 12345 -> "123.45"."""
+    return f"{amount // 100}.{amount % 100:02d}"
+
+
 def ship(client, order: Order, quantities: dict[int, int] | None):
     page = f"/admin/orders/{order.number}"
     data = {"action": "all"} if quantities is None else {f"quantity_{i}": str(q) for i, q in quantities.items()}
@@ -42,9 +48,24 @@ def ship(client, order: Order, quantities: dict[int, int] | None):
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
 
 
+def return_one(client, order: Order, line_id: int):
+    page = f"/admin/orders/{order.number}"
+    response = post_form(client, f"{page}/returns", {f"return_{line_id}": "1", "restock": "y"}, page,
+                         hidden=("return_token",))
+    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
+
+
+def refund_overpayment(client, order: Order, payment: Payment, amount: int):
+    page = f"/admin/orders/{order.number}"
+    response = post_form(client, f"{page}/payments/{payment.id}/overpayment-refund",
+                         {"confirmed": "yes", "overpayment-amount": major(amount)}, page,
+                         hidden=("overpayment-refund_token",))
+    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
+
+
 def refund_everything(client, order: Order, payment: Payment):
     page = f"/admin/orders/{order.number}"
-    amount = f"{payment.captured_amount // 100}.{payment.captured_amount % 100:02d}"
+    amount = major(payment.captured_amount - payment.refunded_amount)
     response = post_form(client, f"{page}/payments/{payment.id}/refund",
                          {"confirmed": "yes", f"refund-{payment.id}-amount": amount}, page,
                          hidden=(f"refund-{payment.id}-refund_token",))
@@ -83,17 +104,35 @@ def test_every_email_of_an_order_arrives_in_the_order_language(code, client, mer
     db_session.expire_all()
     payment = db_session.exec(select(Payment).where(Payment.order_id == order.id)).one()
     assert payment.captured_amount == order.total
+    return_one(merchant_client, order, honey.id)
+    refund_overpayment(merchant_client, order, payment, honey.unit_price)
+    db_session.refresh(payment)
+    assert payment.refunded_amount == honey.unit_price
     refund_everything(merchant_client, order, payment)
 
     assert smtp_server.messages == []
-    assert delivered(app).sent == 4
-    confirmation, partly, rest, refund = smtp_server.messages
-    check(confirmation, code, words["confirmed"].format(number=number), number, words["option"], "Trail running shoe")
+    assert delivered(app).sent == 5
+    confirmation, partly, rest, returned, refund = smtp_server.messages
+    check(confirmation, code, words["confirmed"].format(number=number), number, words["option"], "Trail running shoe",
+          f"http://localhost/{code}/order/{order.token}")
     text, _html = check(partly, code, words["partly"].format(number=number), number, words["instructions"],
                         words["later"])
     assert "1 × Trail running shoe" in text and "1 × Forest honey" in text
     check(rest, code, words["shipped"].format(number=number), number, "1 × Forest honey")
     assert words["later"] not in parts(rest)[0]
-    check(refund, code, words["refund"].format(number=number), number, words["refunded"], words["option"])
-    assert [m.status for m in outbox(db_session, order)] == ["sent"] * 4
-    assert len({m["Message-ID"] for m in smtp_server.messages}) == 4
+    check(returned, code, words["refund"].format(number=number), number, words["refunded"], words["option"],
+          shown(app, code, honey.unit_price, order.currency))
+    check(refund, code, words["refund"].format(number=number), number, words["refunded"], words["option"],
+          shown(app, code, order.total - honey.unit_price, order.currency))
+    assert [m.status for m in outbox(db_session, order)] == ["sent"] * 5
+    assert len({m["Message-ID"] for m in smtp_server.messages}) == 5
+
+
+def shown(app, language: str, amount: int, currency: str) -> str:
+    """An amount as the e-mail of that language writes it."""
+    from flask_babel import force_locale
+
+    from shop.i18n import money
+
+    with app.app_context(), force_locale(language):
+        return money(amount, currency)

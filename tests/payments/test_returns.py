@@ -6,7 +6,7 @@ import pytest
 from shop.models import Order, OrderLine
 from shop.payments import refunds, service, states
 from shop.payments.refunds import new_form_token, overpayment
-from shop.returns import ReturnError, record_return
+from shop.returns import ReturnError, record_return, returnable_lines
 from tests.klarna_contract import validate
 from tests.payments.conftest import events, make_order, order_events, paid_payment, reload, ship, stock_of
 
@@ -203,3 +203,19 @@ def test_the_shipping_cost_is_refunded_once_with_its_line(app, session, simulato
         assert overpayment(session, reload(session, order)) == 0
     [refund] = klarna_refunds(simulator, payment)
     assert {item["reference"] for item in refund["order_lines"]} == {"shipping", "CAP-003"}
+
+
+def test_a_free_shipping_line_is_harmless(app, session, simulator, gateway):
+    order = make_order(session, products=FIVE_ITEMS, shipping="Store pickup")
+    payment = paid_payment(session, simulator, gateway, order)
+    ship(session, order, {0: 2, 1: 1, 2: 2})
+    with app.test_request_context():
+        service.activate(session, payment, gateway, actor=ADMIN)
+        assert "shipping" not in {item.reference for item in returnable_lines(order)}  # nothing to give back
+        return_items(session, order, {"CAP-003": 2, "CHO-103": 1, "BK-201": 2})
+        amount = overpayment(session, reload(session, order))
+        refunds.refund_overpayment(session, order, payment, gateway, amount, actor=ADMIN, token=new_form_token())
+    [refund] = klarna_refunds(simulator, payment)
+    assert refund["refunded_amount"] == amount == 11410 == payment.captured_amount
+    assert "shipping" not in {item["reference"] for item in refund["order_lines"]}
+    assert reload(session, order).total == 0

@@ -57,6 +57,18 @@ def test_server_errors_and_rate_limits(merchant, sim, kind, status, code):
     assert merchant.get(f"/ordermanagement/v1/orders/{order_id}").status_code == 200
 
 
+def test_a_capture_refused_with_payment_method_failed_captures_nothing(merchant, sim):
+    order_id = merchant.order_from(SE_ORDER)
+    sim.faults.set("create_capture", "403_payment_method_failed", times=1)
+    refused = merchant.om("POST", order_id, "/captures", json={"captured_amount": 5000}, headers=KEY)
+    assert (refused.status_code, refused.json()["error_code"]) == (403, "PAYMENT_METHOD_FAILED")
+    assert refused.json()["correlation_id"]
+    assert merchant.order(order_id)["captured_amount"] == 0
+    later = merchant.om("POST", order_id, "/captures", json={"captured_amount": 5000},
+                        headers={"Klarna-Idempotency-Key": "0f6c1d9e-7b1a-4c55-8d3e-3c1b2a9f4e21"})
+    assert later.status_code == 201  # a later try passes
+
+
 def test_kp_rate_limit_has_an_empty_body_like_the_gateway(merchant, sim):
     sim.faults.set("create_session", "429", times=1)
     limited = merchant.post("/payments/v1/sessions", json=SE_ORDER)

@@ -230,3 +230,39 @@ def test_location_headers_are_absolute_urls_of_the_new_resources(merchant):
 def test_python_api_reads_any_order(merchant, sim):
     order_id = merchant.order_from(SE_ORDER)
     assert sim.get_order(order_id) == merchant.order(order_id)
+
+
+def _return_fee_refund(order_lines, amount, fee):
+    fee_line = {"type": "return_fee", "reference": "return-cost", "name": "Return cost", "quantity": 1,
+                "unit_price": -fee, "tax_rate": 2500, "total_amount": -fee, "total_tax_amount": -fee // 5}
+    line = dict(order_lines[0])
+    return {"refunded_amount": amount, "order_lines": [line, fee_line]}
+
+
+def test_a_return_fee_needs_one_full_capture_a_market_and_lines_adding_up(merchant):
+    order_id = merchant.order_from(SE_ORDER)
+    placed = merchant.order(order_id)
+    first = placed["order_lines"][0]
+    merchant.om("POST", order_id, "/captures", json={"captured_amount": placed["order_amount"]})
+    wrong_sum = merchant.om("POST", order_id, "/refunds", json=_return_fee_refund([first], first["total_amount"], 500))
+    assert wrong_sum.status_code == 403 and wrong_sum.json()["error_code"] == "REFUND_NOT_ALLOWED"
+    kept = merchant.om("POST", order_id, "/refunds",
+                       json=_return_fee_refund([first], first["total_amount"] - 500, 500))
+    assert kept.status_code == 201
+    assert merchant.order(order_id)["refunded_amount"] == first["total_amount"] - 500
+
+    in_parts = merchant.order_from(SE_ORDER)
+    merchant.om("POST", in_parts, "/captures", json={"captured_amount": 100})
+    merchant.om("POST", in_parts, "/captures", json={"captured_amount": 100})
+    refused = merchant.om("POST", in_parts, "/refunds",
+                          json=_return_fee_refund([first], 100, first["total_amount"] - 100))
+    assert refused.status_code == 403 and "single full capture" in refused.json()["error_messages"][0]
+
+    gb_order = order(GB_ORDER, billing_address={**GB_ORDER["billing_address"], "email": "customer@email.uk"})
+    british = merchant.order_from(gb_order)  # accepted at once: not under fraud review
+    gb = merchant.order(british)
+    merchant.om("POST", british, "/captures", json={"captured_amount": gb["order_amount"]})
+    line = gb["order_lines"][0]
+    outside = merchant.om("POST", british, "/refunds",
+                          json=_return_fee_refund([line], line["total_amount"] - 100, 100))
+    assert outside.status_code == 403 and "market" in outside.json()["error_messages"][0]

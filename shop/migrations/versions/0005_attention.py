@@ -1,7 +1,7 @@
 """payment links, payment holds, staff alerts
 
 Revision ID: 0005_attention
-Revises: 0001
+Revises: 0003_returns
 Create Date: 2026-12-04 18:25:08.801454
 """
 from alembic import op
