@@ -23,6 +23,7 @@ from .clients import Catalogue, Stats, shopper_loop
 from .merchant import merchant_loop
 from .server import running_shop
 
+MERCHANTS = 2  # two people in the back office, on different orders (or now and then the same one)
 JOIN_GRACE = 90.0  # seconds a checkout under way may take to finish after the time is up
 
 
@@ -78,8 +79,8 @@ def run_load(server_url: str, shoppers: int = 50, seconds: float = 60, workers: 
         known = catalogue(shop.database_url)
         threads = [threading.Thread(target=shopper_loop, args=(i, shop.base_url, known, stop, stats), daemon=True)
                    for i in range(shoppers)]
-        threads.append(threading.Thread(target=merchant_loop, args=(shop.base_url, shop.database_url, stop, stats),
-                                        daemon=True))
+        threads += [threading.Thread(target=merchant_loop, args=(shop.base_url, shop.database_url, stop, stats, seed),
+                                     daemon=True) for seed in range(MERCHANTS)]
         started = time.monotonic()
         for thread in threads:
             thread.start()

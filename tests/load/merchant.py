@@ -19,10 +19,10 @@ OVERPAYMENT_TOKEN = re.compile(r'name="overpayment-refund_token" type="hidden" v
 ANSWERS = (200, 303, 409, 422)  # done, or refused with a reason the merchant reads
 
 
-def merchant_loop(base_url: str, database_url: str, stop: threading.Event, stats: Stats) -> None:
+def merchant_loop(base_url: str, database_url: str, stop: threading.Event, stats: Stats, seed: int = 0) -> None:
     engine = create_engine(database_url, pool_size=1)
-    browser = Browser(base_url, stats, address="192.0.2.1")
-    rng = random.Random(0)
+    browser = Browser(base_url, stats, address=f"192.0.2.{seed + 1}")
+    rng = random.Random(seed)
     try:
         log_in(browser)
         while not stop.is_set():
@@ -30,7 +30,7 @@ def merchant_loop(base_url: str, database_url: str, stop: threading.Event, stats
                 act_once(browser, engine, rng, stats)
             except Unexpected as error:
                 stats.error(f"merchant: {error}")
-            stop.wait(0.2)
+            stop.wait(0.05)
     except Unexpected as error:
         stats.error(f"merchant: {error}")
     finally:
