@@ -65,8 +65,8 @@ def safety(session: Session, simulator, portal: PortalActs) -> int:
 
 def _one_payment(payment: Payment, events: list[PaymentEvent], order: dict | None, portal: PortalActs) -> int:
     kinds = Counter(e.kind for e in events)
-    assert 0 <= payment.refunded_amount <= payment.captured_amount, (payment.id, payment.captured_amount,
-                                                                      payment.refunded_amount)
+    assert 0 <= payment.refunded_amount <= payment.captured_amount <= payment.amount, (
+        payment.id, payment.amount, payment.captured_amount, payment.refunded_amount)
     for money_kinds in (CAPTURE_KINDS, REFUND_KINDS):
         ids = [e.provider_id for e in events if e.kind in money_kinds]
         assert len(ids) == len(set(ids)) and None not in ids, f"payment {payment.id}: {money_kinds} recorded twice"

@@ -1,13 +1,11 @@
 """The payment life under faults: random sequences of shopper, merchant, Klarna and portal actions
-(tests/proof/machine.py), 200 of them on every run; `make soak` runs 1,000 and prints the counts."""
+(tests/proof/machine.py), 200 of them in the ci profile; `make soak` runs 1,000 and prints the counts."""
 from __future__ import annotations
 
-import os
+from tests.conftest_hypothesis import PAYMENT_LIFE_SEQUENCES as SEQUENCES
 
 from . import harness
 from .machine import COUNTS
-
-SEQUENCES = int(os.environ.get("PAYMENT_LIFE_SEQUENCES", "200"))
 
 
 def test_random_payment_lives_under_klarna_faults_keep_the_shop_and_klarna_equal(template_database):
