@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -170,9 +171,12 @@ def _state_changed(session: Session, payment: Payment, new_state: str, message: 
 
 # Cron ---------------------------------------------------------------------------------------
 
+_PROCESS = secrets.token_hex(4)  # two containers may share a host name and a pid
+
+
 def run_owner() -> str:
     """Who holds a lease: this machine, process and thread. The same owner may take its own lease again."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:128]
+    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS}:{threading.get_ident()}"[:128]
 
 
 def take_lease(session: Session, payment: Payment, owner: str) -> bool:
