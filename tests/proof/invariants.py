@@ -109,6 +109,10 @@ def settled(session: Session, simulator, portal: PortalActs) -> int:
     assert not stuck, f"payments left authorizing after the sync: {stuck}"
     for order_id, order in klarna.items():
         checks += _agrees(session, payments.get(order_id), order)
+    for payment in session.exec(select(Payment).where(Payment.state == states.STARTED)):
+        hosted = simulator.store.get(simulator.hpp.KIND, payment.hpp_session_id) if payment.hpp_session_id else None
+        assert not hosted or hosted["status"] != "COMPLETED", f"payment {payment.id}: paid at Klarna, not finalised"
+        checks += 1
     return checks + 2 + _every_mail(session, klarna, payments)
 
 

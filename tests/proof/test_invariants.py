@@ -69,3 +69,12 @@ def test_money_the_shop_recorded_but_klarna_never_moved_fails_safety(session, si
     session.commit()
     with pytest.raises(AssertionError, match="never moved"):
         invariants.safety(session, simulator, invariants.PortalActs())
+
+
+def test_a_hosted_payment_completed_at_klarna_but_never_finalised_fails_settled(session, simulator, gateway):
+    from tests.klarna_fixtures import start_checkout
+
+    payment = start_checkout(session, gateway, make_order(session, "fi"))
+    simulator.complete_hpp_session(payment.hpp_session_id)
+    with pytest.raises(AssertionError, match="not finalised"):
+        invariants.settled(session, simulator, invariants.PortalActs())
