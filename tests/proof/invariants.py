@@ -128,7 +128,11 @@ def _agrees(session: Session, payment: Payment | None, order: dict) -> int:
         order["order_amount"], order["captured_amount"], order["refunded_amount"]), (payment.id, order)
     if order["status"] in ("AUTHORIZED", "PART_CAPTURED", "CAPTURED"):
         assert shop_order.status not in ("awaiting_payment", "abandoned"), (shop_order.number, shop_order.status)
-    return 4
+    events = _events(session, payment)
+    for kinds, items, key in ((CAPTURE_KINDS, order["captures"], "capture_id"), (REFUND_KINDS, order["refunds"], "refund_id")):
+        recorded = {e.provider_id for e in events if e.kind in kinds}
+        assert recorded == {item[key] for item in items}, f"payment {payment.id}: {key}s differ from Klarna's"
+    return 6
 
 
 def _every_mail(session: Session, klarna: dict[str, dict], payments: dict[str, Payment]) -> int:
