@@ -1,21 +1,16 @@
 """Reconciliation with Klarna: one `sync(payment)` that diffs the Klarna order against ours.
 
 It runs on "Check payment status", before every action, on callbacks and from cron
-(`flask --app wsgi klarna sync`). A lease (conditional UPDATE) keeps two cron machines
-from syncing the same payment at once; once read, the payment stays held for READ_HOLD, so runs
-started together (cron on several machines) read each payment once between them.
+(`flask --app wsgi klarna sync`). A lease (`leases.py`) keeps two cron machines from syncing the
+same payment at once, and runs started together from reading any payment twice.
 """
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from shop.i18n_markers import N_, label_arg
@@ -30,12 +25,11 @@ from .gateway import KlarnaGateway
 from .operations import lock_payment
 from .ledger import CAPTURE_KINDS, REFUND_KINDS, known_provider_ids, recompute
 from .operations import NotAllowed, OperationInProgress
+from .leases import hold_after_read, run_owner, take_lease
 from .portal_changes import record_amount_change, settled_candidates
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
-READ_HOLD = timedelta(minutes=2)  # other runs leave a payment alone this long after one run read it
 STALE_START = timedelta(minutes=15)  # a started session this old is checked by the cron sync
 AUTO_EXTEND_WITHIN = timedelta(days=3)
 ABANDON_WITHOUT_SESSION = timedelta(hours=48)  # a start that never reached Klarna, as long as a session lives
@@ -170,34 +164,6 @@ def _state_changed(session: Session, payment: Payment, new_state: str, message: 
 
 
 # Cron ---------------------------------------------------------------------------------------
-
-_PROCESS = secrets.token_hex(4)  # two containers may share a host name and a pid
-
-
-def run_owner() -> str:
-    """Who holds a lease: this machine, process and thread. The same owner may take its own lease again."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS}:{threading.get_ident()}"[:128]
-
-
-def take_lease(session: Session, payment: Payment, owner: str) -> bool:
-    """Claim the payment for this run: free, expired, or already this owner's (one conditional UPDATE)."""
-    now = utcnow()
-    result = session.exec(  # type: ignore[call-overload]
-        update(Payment).where(Payment.id == payment.id,
-                              or_(Payment.lease_until.is_(None), Payment.lease_until < now,  # type: ignore[union-attr]
-                                  Payment.lease_owner == owner))
-        .values(lease_until=now + LEASE, lease_owner=owner)
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-def hold_after_read(session: Session, payment: Payment, owner: str) -> None:
-    """Keep the payment from other runs for READ_HOLD: runs started together read each payment once."""
-    session.exec(update(Payment).where(Payment.id == payment.id, Payment.lease_owner == owner)  # type: ignore[call-overload]
-                 .values(lease_until=utcnow() + READ_HOLD))
-    session.commit()
-
 
 def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
     """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order, and re-read

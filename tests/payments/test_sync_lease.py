@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 
 from shop.models import Payment
-from shop.payments.sync import READ_HOLD, hold_after_read, run_owner, sync_all, take_lease
+from shop.payments.leases import READ_HOLD, hold_after_read, run_owner, take_lease
+from shop.payments.sync import sync_all
 from tests.payments.conftest import make_order, paid_payment
 
 
 def test_a_payment_read_by_one_run_is_left_alone_by_another_until_the_hold_ends(session, simulator, gateway,
-                                                                             shop_clock):
+                                                                             shop_clock, monkeypatch):
+    monkeypatch.setattr("shop.payments.leases.utcnow", shop_clock.now)
     payment = paid_payment(session, simulator, gateway, make_order(session))
     assert take_lease(session, payment, "machine-a")
     assert not take_lease(session, payment, "machine-b")  # busy

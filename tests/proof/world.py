@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from shop import create_app
 from shop.models import Order, Payment, PaymentLink, Product, ShippingMethod, User
 from shop.payments.refunds import new_form_token
+from shop.simulator.wire import ApiError
 from tests.conftest import ADMIN_EMAIL, app_config, csrf_token
 from tests.klarna_fixtures import CallbackQueue
 
@@ -23,6 +24,7 @@ OVERPAYMENT = re.compile(r'name="overpayment-amount"[^>]*value="([^"]*)"')
 SHOPPER = {"given_name": "Aino", "family_name": "Virtanen", "phone": "+358401234567",
            "street_address": "Mannerheimintie 1", "city": "Helsinki"}
 POSTAL_CODES = {"fi": "00100", "sv": "113 51", "en": "00100"}
+PORTAL_ACTS = ("capture", "refund", "cancel", "release", "extend", "amount", "expire")
 
 
 def path_of(url: str) -> str:
@@ -208,6 +210,39 @@ class World:
             if link is not None:
                 checkout.hosted_page, checkout.return_url = path_of(link.url), None
         return response
+
+    # Klarna's staff in the merchant portal (nobody tells the shop) ----------------------------
+
+    def in_portal(self, klarna_order_id: str, act: str, portal) -> None:
+        """Capture or refund half of what is left, lower the amount, cancel, release, extend, expire."""
+        sim = self.simulator
+        try:
+            with sim.transaction():
+                order = sim.orders.load(None, klarna_order_id)
+                self._portal_act(sim.orders, order, sim.orders.view(order), act, portal)
+        except ApiError:
+            pass  # the portal refused: the order's state does not allow it
+
+    @staticmethod
+    def _portal_act(orders, order: dict, view: dict, act: str, portal) -> None:
+        remaining, refundable = view["remaining_authorized_amount"], view["captured_amount"] - view["refunded_amount"]
+        if act == "capture" and remaining > 0:
+            orders.capture(order, {"captured_amount": max(remaining // 2, 1)})
+            portal.captures[order["order_id"]] += 1
+        elif act == "refund" and refundable > 0:
+            orders.refund(order, {"refunded_amount": max(refundable // 2, 1)})
+            portal.refunds[order["order_id"]] += 1
+        elif act == "amount" and remaining > 100:
+            orders.update_authorization(order, {"order_amount": view["order_amount"] - 100,
+                                                "order_lines": order["order_lines"]}, assess_risk=False)
+        elif act in ("cancel", "release"):
+            orders.simple(order, act)
+        elif act == "extend":
+            orders.extend(order)
+        elif act == "expire":
+            orders.expire_now(order)
+
+    # Reading ----------------------------------------------------------------------------------
 
     def order(self, session: Session, number: str) -> Order:
         return session.exec(select(Order).where(Order.number == number)).one()
