@@ -219,8 +219,10 @@ class PaymentLife(RuleBasedStateMachine):
         if fault is None:
             return
         operation, kind, times = fault
-        self.world.simulator.faults.set(operation, kind, times=times)
-        self.faults_armed += times
+        faults = self.world.simulator.faults
+        replaced = sum(switch["times"] or 0 for switch in faults.list() if switch["operation"] == operation)
+        faults.set(operation, kind, times=times)
+        self.faults_armed += times - replaced  # a re-armed switch drops what was left of the old one
 
     # Invariants -------------------------------------------------------------------------------
 
