@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from shop.models import (
@@ -76,6 +76,10 @@ def add_orders(engine: Engine, count: int, seed: int = 11) -> None:
             _insert(connection, Payment, payments)
             _insert(connection, OrderEvent, order_events)
             _insert(connection, PaymentEvent, payment_events)
+        if connection.dialect.name == "postgresql":  # the ids were given: move the sequences past them
+            for table in ("shop_order", "payment"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
 
 
 def _insert(connection, model, rows: list[dict]) -> None:
