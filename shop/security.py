@@ -91,8 +91,9 @@ def limit(app: Flask, endpoint: str, limits: str, *, key: Callable[[], str] = ge
     """Rate-limit one registered view, per `key` (the client's address unless told otherwise)."""
     limiter: Limiter = app.extensions["shop_limiter"]
     view = app.view_functions[endpoint]
+    scope = f"{endpoint}:{key.__name__}"  # one count per endpoint and key kind
     app.view_functions[endpoint] = limiter.limit(
-        limits, key_func=key, methods=list(methods), deduct_when=deduct_when, scope=lambda _endpoint: f"{endpoint}:{key.__name__}",
+        limits, key_func=key, methods=list(methods), deduct_when=deduct_when, scope=lambda _endpoint: scope,
     )(view)
 
 

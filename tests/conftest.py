@@ -151,3 +151,11 @@ def klarna_contract_check(monkeypatch):
     monkeypatch.setattr(SimulatorAdapter, "send", send)
     yield
     assert not problems, "Klarna contract violations:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """The order the tests ran in (pytest-randomly shuffles it), shown even with -q: a leak found once is
+    repeated with the same seed."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):  # None with -p no:randomly
+        terminalreporter.write_line(f"Random test order: repeat it with -p randomly --randomly-seed={seed}")

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from shop.db import db
 from shop.mail.kinds import KIND_LABELS
-from shop.mail.render import render_message
+from shop.mail.render import render_message, sender_address
 from shop.mail.sender import MAX_ATTEMPTS
 from shop.models import OUTBOX_STATUSES, Order, OutboxMessage, utcnow
 from shop.web import done
@@ -82,7 +82,7 @@ def mail_list():
                         .where(*conditions).order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
                         .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     return render(LIST_PAGE, TABLE, rows=rows, total=total, page_number=page, pages=pages, chosen_status=status,
-                  status_filters=STATUS_FILTERS, **_common())
+                  status_filters=STATUS_FILTERS, mail_sender=sender_address(), **_common())
 
 
 @bp.get("/mail/<int:message_id>")

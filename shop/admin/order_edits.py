@@ -34,6 +34,7 @@ from . import orders as order_pages
 from .common import ORDER_EVENT_LABELS, render
 from .order_edit_forms import OrderEditForm, edit_form
 from .payment_panel import EVENT_LABELS, Problem
+from .payment_shipping import as_provider_error
 from .payments import klarna_problem
 
 EDIT_PARTIAL = "admin/orders/_edit.html"
@@ -125,6 +126,10 @@ def _klarna_refusal(error: Exception) -> Problem:
     problem = klarna_problem(error)
     if problem.message == _("Klarna refused the action."):
         return Problem(_("Klarna did not approve the edit, so the order stays as it was."), detail=problem.detail,
+                       correlation_id=problem.correlation_id)
+    if as_provider_error(error).klarna_answered:
+        return Problem(_("Klarna answered with an error, so the edit is not saved yet. The answer is checked "
+                         "automatically; once Klarna approves, the edit is saved."), detail=problem.detail,
                        correlation_id=problem.correlation_id)
     return Problem(_("Klarna did not answer, so the edit is not saved yet. The answer is checked automatically; "
                      "once Klarna approves, the edit is saved."), detail=problem.detail,

@@ -40,6 +40,9 @@ class CheckFailure:
         if isinstance(error, setup.CredentialsRefused):
             headline = _("Klarna did not accept these credentials. Check the merchant ID and the shared secret, "
                          "and that they belong to the chosen environment and region.")
+        elif error.outcome_unknown and error.klarna_answered:
+            headline = _("Klarna answered with an error, so the credentials were not checked. "
+                         "Nothing was saved: try again in a moment.")
         elif error.outcome_unknown:
             headline = _("Klarna could not be reached, so the credentials were not checked. "
                          "Nothing was saved: try again in a moment.")

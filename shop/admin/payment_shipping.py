@@ -72,8 +72,11 @@ def _check_with_klarna(session: Session, order: Order, payment: Payment) -> None
         sync(session, payment, current_gateway(), actor=current_user.email)
     except KLARNA_ERRORS as error:
         session.rollback()
-        flash(_("Klarna could not be reached to check the payment before shipping; the last known state was used.")
-              + " " + describe(as_provider_error(error)), "warning")
+        found = as_provider_error(error)
+        lead = _("Klarna answered with an error when the payment was checked before shipping; the last known state "
+                 "was used.") if found.klarna_answered else _(
+            "Klarna could not be reached to check the payment before shipping; the last known state was used.")
+        flash(lead + " " + describe(found), "warning")
     finally:
         # The sync commits, which ends the shipment's row lock: take it again, with fresh lines.
         order_for_update(session, order.number)

@@ -141,7 +141,7 @@ def payment_action(number: str, payment_id: int, action: str):
     except NotAllowed as refusal:
         return _panel_answer(order, payment, 409, problem=Problem(str(refusal)))
     except KLARNA_ERRORS as error:
-        return _panel_answer(order, payment, 409, problem=klarna_problem(error))
+        return _panel_answer(order, payment, 409, problem=klarna_problem(error, capture=action == "activate"))
     session.expire_all()  # the payment layer committed; show what is stored now
     context = _panel_context(order, payment) if is_htmx() else {}
     return done(message, url_for("admin.order", number=number), PANEL_RESULT, **context)
@@ -171,6 +171,9 @@ def preflight(session: Session, payment: Payment, gateway: KlarnaGateway, actor:
     except KLARNA_ERRORS as error:
         session.rollback()
         found = as_provider_error(error)
+        if found.klarna_answered:
+            return Problem(_("Klarna answered with an error when the payment was checked first, so nothing was done."),
+                           detail=found.message, correlation_id=found.correlation_id)
         return Problem(_("Klarna could not be reached to check the payment first, so nothing was done."),
                        detail=found.message, correlation_id=found.correlation_id)
     return _not_offered(session, payment, action)
@@ -186,7 +189,8 @@ def _not_offered(session: Session, payment: Payment, action: str) -> Problem | N
                      "The panel shows the payment as it is now."))
 
 
-def klarna_problem(error: Exception) -> Problem:
+def klarna_problem(error: Exception, *, capture: bool = False) -> Problem:
+    """`capture`: the action was an activation, which a curable refusal puts on hold."""
     found = as_provider_error(error)
     if found.outcome_unknown and found.klarna_answered:
         return Problem(_("Klarna answered with an error; the result will be checked automatically."),
@@ -194,7 +198,7 @@ def klarna_problem(error: Exception) -> Problem:
     if found.outcome_unknown:
         return Problem(_("Klarna did not answer; the result will be checked automatically."),
                        detail=found.message, correlation_id=found.correlation_id)
-    if curable(found):
+    if capture and curable(found):
         return Problem(_("The payment is on hold: Klarna refused the activation for now. The shop asks Klarna "
                          "again automatically."), detail=found.message, correlation_id=found.correlation_id)
     return Problem(_("Klarna refused the action."), detail=found.message, correlation_id=found.correlation_id)

@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -22,8 +21,6 @@ from . import states
 from .alerts import alert_staff, has_alert
 from .common import ProviderError, add_payment_event
 from .gateway import KlarnaGateway
-
-log = logging.getLogger(__name__)
 
 DEAD_ORDER_STATUSES = ("cancelled", "abandoned")
 # Klarna's 403 codes for a capture a later try can cure (the shopper's card or account is fixed).

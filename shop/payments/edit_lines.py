@@ -7,7 +7,8 @@ edited; the payment fee is a `surcharge` line at the version's standard rate.
 Rules that keep what was shipped (and so captured) as it was charged:
 - a line's quantity never drops below what was shipped (taking shipped units back is a return);
 - a line with shipped units keeps its unit price and VAT rate;
-- the shipping fee is charged with the first shipment, so it is fixed once anything was shipped.
+- the shipping fee and the payment fee are charged with the first shipment, so they are fixed once
+  anything was shipped.
 """
 from __future__ import annotations
 
@@ -130,10 +131,9 @@ def propose(order: Order, request: EditRequest, products: Mapping[int, Product],
             draft.lines.append(ProposedLine.of(line))
     for product_id, quantity in request.added:
         _add_product(draft, products.get(product_id), quantity, version, prices)
-    if request.payment_fee:
-        draft.lines.append(ProposedLine(None, None, "surcharge", PAYMENT_FEE_REFERENCE, names["payment_fee"], 1,
-                                        request.payment_fee, version.rate_for("standard")))
-    _discount(draft, request, names["discount"])
+    _payment_fee(draft, order, request.payment_fee, names["payment_fee"], version)
+    _discount(draft, request, names["discount"], {line.reference: line.id for line in order.lines
+                                                  if is_order_discount(line)})
     if draft.errors:
         raise EditInvalid(draft.errors)
     _check_totals(draft.lines)
@@ -173,6 +173,23 @@ def _edit_shipping(draft: _Draft, order: Order, line: OrderLine, price: int | No
                                     price, line.tax_rate))
 
 
+def _payment_fee(draft: _Draft, order: Order, amount: int, name: str, version: ShopVersion) -> None:
+    current = next((line for line in order.lines if is_payment_fee(line)), None)
+    if (current.total if current is not None else 0) == amount:
+        if current is not None:
+            draft.lines.append(ProposedLine.of(current))
+        return
+    if any(goods.shipped_quantity for goods in order.goods_lines):  # fees go with the first capture
+        draft.errors["payment_fee"] = _("The payment fee is charged with the first shipment and cannot change "
+                                        "once something was shipped.")
+        if current is not None:
+            draft.lines.append(ProposedLine.of(current))
+        return
+    if amount:
+        draft.lines.append(ProposedLine(None, None, "surcharge", PAYMENT_FEE_REFERENCE, name, 1, amount,
+                                        version.rate_for("standard")))
+
+
 def _add_product(draft: _Draft, product: Product | None, quantity: int, version: ShopVersion,
                  prices: Mapping[int, int]) -> None:
     if product is None or not product.active:
@@ -189,7 +206,8 @@ def _add_product(draft: _Draft, product: Product | None, quantity: int, version:
                                     prices[product.id], version.rate_for(product.tax_class)))
 
 
-def _discount(draft: _Draft, request: EditRequest, name: str) -> None:
+def _discount(draft: _Draft, request: EditRequest, name: str, existing: Mapping[str, int]) -> None:
+    """The order discount's lines; a rate's line keeps its id (`existing`: reference -> line id)."""
     if request.discount_amount and request.discount_percent:
         draft.errors["discount_amount"] = _("Give the discount as an amount or as a percentage, not both.")
         return
@@ -204,8 +222,8 @@ def _discount(draft: _Draft, request: EditRequest, name: str) -> None:
         draft.errors["discount_amount"] = _("The discount cannot be more than the goods.")
         return
     for item in split_cart_discount(amount, items, reference=DISCOUNT_REFERENCE, name=name):
-        draft.lines.append(ProposedLine(None, None, "discount", item.reference, item.name, 1, item.unit_price,
-                                        item.tax_rate))
+        draft.lines.append(ProposedLine(existing.get(item.reference), None, "discount", item.reference, item.name, 1,
+                                        item.unit_price, item.tax_rate))
 
 
 def _item(line: ProposedLine, index: int) -> LineItem:

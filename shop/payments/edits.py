@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from shop.i18n import money
 from shop.i18n_markers import N_, money_arg
 from shop.models import Order, Payment, PaymentEvent, Product, ShopVersion
 from shop.orders import OutOfStock
@@ -125,7 +126,10 @@ def _refuse_closed(order: Order) -> None:
 
 
 def _same(before: Sequence[ProposedLine], after: Sequence[ProposedLine]) -> bool:
-    return [line.as_dict() for line in before] == [line.as_dict() for line in after]
+    """The same lines, in whatever order (rebuilt lines such as the discount come last in a proposal)."""
+    def key(line: ProposedLine) -> tuple:
+        return (line.line_id or 0, line.reference, line.kind)
+    return [line.as_dict() for line in sorted(before, key=key)] == [line.as_dict() for line in sorted(after, key=key)]
 
 
 def _payment_to_update(session: Session, order: Order) -> Payment | None:
@@ -191,6 +195,10 @@ def _store_after_klarna(session: Session, order: Order, payment: Payment, reques
     amount = new_total - others_paid(session, order, payment)
     if amount < 0:
         raise EditInvalid({"lines": _("The other payment transactions already cover more than the new total.")})
+    if amount < payment.captured_amount:  # Klarna would refuse it (API.md §3.4): say so without asking
+        raise EditInvalid({"lines": _("Klarna has already captured %(amount)s, so the order cannot cost less than "
+                                      "that. Register a return instead.",
+                                      amount=money(payment.captured_amount, payment.currency))})
     body = klarna_body(lines, amount, adjustment_name(order))
     edit = {"revision": request.revision, "lines": [line.as_dict() for line in lines],
             "from_total": order.total, "to_total": new_total, "from_amount": payment.amount}

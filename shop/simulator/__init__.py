@@ -78,9 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     faults.install(app, app.extensions["klarna_simulator"].faults)
     wire.install(app)
-    access.install(app, open_blueprints=(payments_api.bp, hpp_api.bp, om_api.bp, hosted_page.bp))
     for blueprint in (payments_api.bp, hpp_api.bp, om_api.bp, hosted_page.bp, portal.bp, control.bp):
         app.register_blueprint(blueprint)
+    access.install(app, apis=(payments_api.bp, hpp_api.bp, om_api.bp), open_pages=(hosted_page.bp,))
 
     @app.get("/")
     def home():

@@ -15,23 +15,35 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
 STAFF_GUARD = "SIMULATOR_STAFF_GUARD"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REALM = 'Basic realm="Klarna simulator", charset="UTF-8"'
+# The pages' one stylesheet is inline, allowed by a per-response nonce; nothing else inline, no framing.
+CONTENT_SECURITY_POLICY = {"default-src": "'self'", "style-src": "'self'", "img-src": ["'self'", "data:"], "object-src": "'none'",
+                           "base-uri": "'self'", "frame-ancestors": "'none'"}
 
 
-def install(app: Flask, open_blueprints: tuple[Blueprint, ...]) -> None:
-    """CSRF for every form of the simulator but Klarna's own APIs and hosted page."""
+def install(app: Flask, apis: tuple[Blueprint, ...], open_pages: tuple[Blueprint, ...]) -> None:
+    """CSRF for every form of the simulator but Klarna's own APIs and hosted page; security headers on
+    its pages (Klarna's JSON answers stay as Klarna sends them: an idempotent replay is byte for byte)."""
     app.config["SECRET_KEY"] = app.config.get("SIMULATOR_SECRET_KEY") or secrets.token_urlsafe(32)
     app.config["SESSION_COOKIE_NAME"] = "klarna_simulator_session"  # the embedding app has its own
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["WTF_CSRF_TIME_LIMIT"] = None
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # staff_only() decides: Basic-auth clients need no token
     csrf = CSRFProtect(app)
-    for blueprint in open_blueprints:
+    Talisman(app, force_https=False, content_security_policy=CONTENT_SECURITY_POLICY,
+             content_security_policy_nonce_in=["style-src"], frame_options="DENY",
+             session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")), session_cookie_samesite="Lax")
+    for blueprint in (*apis, *open_pages):
         csrf.exempt(blueprint)
+    api_names = {blueprint.name for blueprint in apis}
+    for endpoint, view in app.view_functions.items():
+        if endpoint.split(".")[0] in api_names:
+            view.talisman_view_options = {"content_security_policy": None}
 
 
 def staff_only(blueprint: Blueprint, *, answer_json: bool) -> None:

@@ -363,3 +363,33 @@ def test_the_preview_shows_the_new_total_and_klarnas_amount_and_stores_nothing(a
                {**fields, f"quantity_{shoe.id}": "x"}, htmx=True, csrf=_token(admin_client, order))
     assert "Not a valid integer value." in bad.get_data(as_text=True)
     assert reloaded(session, order).revision == 0 and not patches(session, payment)
+
+
+def test_an_edit_below_what_klarna_captured_is_refused_without_asking_klarna(admin_client, session, simulator,
+                                                                            order, payment):
+    shoe = line_of(order, "RUN-001")
+    admin_client.post(f"/admin/orders/{order.number}/ship", data={
+        "action": "selected", "csrf_token": _token(admin_client, order),
+        **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
+    order = reloaded(session, order)
+    response = edit(admin_client, order, discount_amount="60.00")
+    assert response.status_code == 422
+    assert "Klarna has already captured" in response.get_data(as_text=True)
+    assert not patches(session, payment)
+
+
+def test_saving_an_order_with_a_discount_and_a_fee_unchanged_asks_klarna_nothing(admin_client, session, order,
+                                                                                  payment):
+    assert edit(admin_client, order, discount_percent="10", payment_fee="2.00").status_code == 303
+    order = reloaded(session, order)
+    discount_ids = sorted(line.id for line in order.lines if line.kind == "discount")
+    assert len(patches(session, payment)) == 1
+    response = edit(admin_client, order, discount_amount=f"{-sum(line.total for line in order.lines if line.kind == 'discount') / 100:.2f}",
+                    payment_fee="2.00")
+    assert response.status_code == 303
+    assert len(patches(session, payment)) == 1 and reloaded(session, order).revision == 1
+    coffee = line_of(order, "COF-101")
+    assert edit(admin_client, reloaded(session, order), **{f"quantity_{coffee.id}": "1"},
+                discount_amount="5.00", payment_fee="2.00").status_code == 303
+    order = reloaded(session, order)
+    assert set(line.id for line in order.lines if line.kind == "discount") <= set(discount_ids)  # updated in place

@@ -215,3 +215,36 @@ def test_the_overpayment_paid_back_with_another_method_clears_the_notice(app, ad
     assert "more than the order total" not in after_html
     if htmx:
         assert 'id="order-returns" class="card" hx-swap-oob="true"' in after_html
+
+
+def test_the_order_page_reads_returns_in_a_fixed_number_of_queries(app, admin_client, session, order):
+    from .conftest import counting_queries
+
+    register(admin_client, order, {"CAP-003": 1})
+    with counting_queries(app) as one_return:
+        page(admin_client, order)
+    register(admin_client, order, {"CAP-003": 1})
+    register(admin_client, order, {"BK-201": 2}, shipping=True)
+    with counting_queries(app) as three_returns:
+        html = page(admin_client, order)
+    assert len(session.exec(select(Return)).all()) == 3 and html.count("admin@example.com:") == 3  # the returns list
+    assert len(three_returns) == len(one_return)
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1", "99999999999999999999", " ", "1.5", "3"])
+def test_whatever_is_typed_as_a_returned_quantity_is_a_422_and_changes_nothing(admin_client, session, order, typed):
+    html = page(admin_client, order)
+    token = re.search(r'name="return_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = post(admin_client, f"/admin/orders/{order.number}/returns",
+                    {f"return_{line_id(order, 'CAP-003')}": typed, "return_token": token}, csrf=csrf_token(html))
+    assert response.status_code == 422
+    assert session.exec(select(Return)).all() == []
+
+
+@pytest.mark.parametrize("typed", ["1e400", "NaN", "-5", "10000000000000", "", "12,345", "Infinity"])
+def test_whatever_is_typed_as_a_refund_amount_is_a_422_and_refunds_nothing(admin_client, simulator, order,
+                                                                          payment, typed):
+    register(admin_client, order, {"CAP-003": 1})
+    response = refund_overpayment(admin_client, order, payment, typed)
+    assert response.status_code == 422
+    assert klarna_order(simulator, payment)["refunds"] == []

@@ -62,7 +62,9 @@ def test_a_sent_mail_shows_what_went_out(app, merchant_client, db_session, order
     [sent] = outbox(db_session, order)
     page = merchant_client.get(f"/admin/mail/{sent.id}").get_data(as_text=True)
     assert "mail-state-sent" in page and sent.subject in page
-    assert merchant_client.get("/admin/mail?status=sent").get_data(as_text=True).count("mail-state-sent") == 1
+    listing = merchant_client.get("/admin/mail?status=sent").get_data(as_text=True)
+    assert listing.count("mail-state-sent") == 1
+    assert f"Sent through 127.0.0.1:{smtp_server.port} as Nordshop &lt;shop@nordshop.example&gt;" in listing
     assert "No e-mails." in merchant_client.get("/admin/mail?status=failed").get_data(as_text=True)
 
 

@@ -124,3 +124,14 @@ def test_faults_and_the_clock_apply_to_every_worker_on_the_same_storage(tmp_path
     assert taken == ["503", "503", "503", None]  # one countdown shared by all of them
     workers[3].clock.reset()
     assert workers[0].clock.offset.total_seconds() == 0
+
+
+def test_the_simulators_pages_carry_security_headers_too(admin_client, session, gateway):  # noqa: F811
+    payment = start_checkout(session, gateway, make_order(session))
+    for url in ("/_klarna/portal/", f"/_klarna/hpp/payments/{payment.hpp_session_id}"):
+        response = admin_client.get(url)
+        policy = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy and "'nonce-" in policy and "unsafe-inline" not in policy, url
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+        assert f'<style nonce="{nonce}">' in response.get_data(as_text=True)

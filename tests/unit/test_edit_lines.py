@@ -146,6 +146,7 @@ def test_an_added_product_already_ordered_adds_to_its_line():
     (EditRequest(revision=0, lines={1: LineChange(0, 8990, 2550)}), "line_1"),  # one shipped: not below it
     (EditRequest(revision=0, lines={1: LineChange(2, 7990, 2550)}), "line_1"),  # shipped units keep their price
     (EditRequest(revision=0, lines={}, shipping_fee=0), "shipping_fee"),  # charged with the first shipment
+    (EditRequest(revision=0, lines={}, payment_fee=150), "payment_fee"),  # fees go with the first capture
     (EditRequest(revision=0, lines={}, discount_amount=100, discount_percent=1000), "discount_amount"),
     (EditRequest(revision=0, lines={}, discount_amount=10**6), "discount_amount"),
 ])
