@@ -8,7 +8,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 ADMIN_EMAIL ?= admin@example.com
 ADMIN_PASSWORD ?= admin-demo-password
 
-.PHONY: run test install translations extract-messages chromium wrk bench bench-quick migration clean
+.PHONY: run test install translations extract-messages chromium wrk bench bench-quick soak loadtest migration clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -71,6 +71,18 @@ bench: install wrk
 
 bench-quick: install wrk
 	$(PY) -m tests.bench --quick
+
+# 1,000 random payment lives under Klarna faults (tests/proof); prints sequences, steps, faults, checks.
+SEQUENCES ?= 1000
+soak: install
+	$(PY) -m tests.proof.soak --sequences $(SEQUENCES)
+
+# gunicorn -w 4 on a scratch PostgreSQL database, SHOPPERS no-JS shoppers for DURATION seconds, then the database
+# against the simulator. PostgreSQL at 127.0.0.1:5432 (or SHOP_TEST_DATABASE_URL's server).
+SHOPPERS ?= 50
+DURATION ?= 60
+loadtest: install
+	$(PY) -m tests.load --shoppers $(SHOPPERS) --seconds $(DURATION)
 
 # New Alembic revision from the models: make migration MSG="add something"
 migration: $(VENV)/.installed

@@ -93,7 +93,7 @@ klarna = AppGroup("klarna", help="Klarna payments.")
 def klarna_sync() -> None:
     """Reconcile with Klarna: finalise or abandon open sessions, read every live order, expire, extend.
 
-    Safe to run from cron on several machines at once: each payment is leased by one run.
+    Safe to run from cron on several machines at once: runs started together read each payment once.
     """
     from .payments.gateway import current_gateway
     from .payments.sync import sync_all

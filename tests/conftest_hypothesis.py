@@ -20,3 +20,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # The request fuzz (tests/security/test_fuzz.py) sends one request per example through the whole app:
 # its counts per profile, so that the ci run stays within about a minute.
 REQUEST_FUZZ_EXAMPLES = {"ci": 400, "dev": 60, "thorough": 4000}[os.environ.get("HYPOTHESIS_PROFILE", "ci")]
+
+# The payment-life state machine (tests/proof/test_payment_life.py) runs whole sequences of requests per
+# example (about 0.45 s of CPU each): its sequences per profile; `make soak` runs 1,000.
+PAYMENT_LIFE_SEQUENCES = {"ci": 200, "dev": 30, "thorough": 2000}[os.environ.get("HYPOTHESIS_PROFILE", "ci")]

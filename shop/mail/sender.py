@@ -106,6 +106,7 @@ def _deliver(session: Session, message: OutboxMessage, connection, now: datetime
     )
     email.attach_alternative(rendered.html, "text/html")
     try:
+        connection.open()  # once per run: the next e-mails go over the same SMTP session
         email.send()
     except OSError as error:  # smtplib's errors are OSErrors too
         _close(connection)

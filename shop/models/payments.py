@@ -75,8 +75,10 @@ class Payment(SQLModel, table=True):
     # The *_requested event of the Klarna write in flight; set and cleared by conditional
     # UPDATEs so that a second action on the same payment cannot start meanwhile.
     pending_event_id: int | None = None
-    # A sync run holds the payment until then, so several cron machines never sync it twice at once.
+    # A sync run holds the payment until then, so several cron machines never sync it twice at once;
+    # after the read the run keeps it for a while, so runs started together read each payment once.
     lease_until: datetime | None = None
+    lease_owner: str | None = Field(default=None, max_length=128)  # the run (host, process, thread)
     # The `amount_changed` event of an amount Klarna changed (merchant portal) that no merchant has acknowledged.
     amount_notice_event_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)

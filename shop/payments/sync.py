@@ -1,8 +1,8 @@
 """Reconciliation with Klarna: one `sync(payment)` that diffs the Klarna order against ours.
 
 It runs on "Check payment status", before every action, on callbacks and from cron
-(`flask --app wsgi klarna sync`). A lease (conditional UPDATE) keeps two cron machines
-from syncing the same payment at once; it is given back as soon as the payment is done.
+(`flask --app wsgi klarna sync`). A lease (`leases.py`) keeps two cron machines from syncing the
+same payment at once, and runs started together from reading any payment twice.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from shop.i18n_markers import N_, label_arg
@@ -25,11 +25,11 @@ from .gateway import KlarnaGateway
 from .operations import lock_payment
 from .ledger import CAPTURE_KINDS, REFUND_KINDS, known_provider_ids, recompute
 from .operations import NotAllowed, OperationInProgress
+from .leases import hold_after_read, run_owner, take_lease
 from .portal_changes import record_amount_change, settled_candidates
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 STALE_START = timedelta(minutes=15)  # a started session this old is checked by the cron sync
 AUTO_EXTEND_WITHIN = timedelta(days=3)
 ABANDON_WITHOUT_SESSION = timedelta(hours=48)  # a start that never reached Klarna, as long as a session lives
@@ -177,29 +177,13 @@ def _state_changed(session: Session, payment: Payment, new_state: str, message: 
 
 # Cron ---------------------------------------------------------------------------------------
 
-def take_lease(session: Session, payment: Payment) -> bool:
-    now = utcnow()
-    result = session.exec(  # type: ignore[call-overload]
-        update(Payment).where(Payment.id == payment.id,
-                              or_(Payment.lease_until.is_(None), Payment.lease_until < now))  # type: ignore[union-attr]
-        .values(lease_until=now + LEASE)
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-def release_lease(session: Session, payment: Payment) -> None:
-    session.exec(update(Payment).where(Payment.id == payment.id).values(lease_until=None))  # type: ignore[call-overload]
-    session.commit()
-
-
 def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
     """The periodic job: finalise or abandon open sessions, reconcile every live Klarna order, and re-read
     captured ones that may have been refunded in the portal (bounded: `portal_changes.settled_candidates`)."""
-    report = SyncReport()
+    report, owner = SyncReport(), run_owner()
     for payment_id in _candidates(session):
         payment = session.get(Payment, payment_id)
-        if payment is None or not take_lease(session, payment):
+        if payment is None or not take_lease(session, payment, owner):
             continue
         report.checked += 1
         try:
@@ -212,7 +196,7 @@ def sync_all(session: Session, gateway: KlarnaGateway) -> SyncReport:
             session.rollback()
             report.errors.append(f"payment {payment_id}: {error}")
         finally:
-            release_lease(session, payment)
+            hold_after_read(session, payment, owner)
     from .bad_news import retry_due_holds
 
     report.retried = retry_due_holds(session, gateway)
