@@ -236,6 +236,15 @@ def _settle_open_session(session: Session, payment: Payment, gateway: KlarnaGate
             result.hpp_status in SESSION_ENDED or _session_expired(payment)):
         _abandon(session, payment, result.hpp_status or SESSION_GONE)
         report.abandoned += 1
+    elif _claim_outlived_its_session(payment, result.hpp_status):
+        _abandon(session, payment, result.hpp_status)
+        report.abandoned += 1
+
+
+def _claim_outlived_its_session(payment: Payment, hpp_status: str | None) -> bool:
+    """A finaliser cut off before Klarna named an order, and Klarna's session has ended since: nothing
+    can complete it any more (Klarna lets an unused authorization lapse), so it is given up like a start."""
+    return payment.state == states.AUTHORIZING and not payment.klarna_order_id and hpp_status in SESSION_ENDED
 
 
 def finalise_known_order(session: Session, payment: Payment, gateway: KlarnaGateway) -> bool:

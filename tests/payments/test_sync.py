@@ -105,6 +105,22 @@ def test_order_creation_without_an_answer_is_taken_over_by_the_sync(session, sim
     assert len(simulator.orders.all()) == 1
 
 
+def test_a_cut_off_finaliser_whose_session_ended_is_abandoned(session, simulator, gateway, shop_clock):
+    order = make_order(session)
+    payment = start_checkout(session, gateway, order)
+    simulator.complete_hpp_session(payment.hpp_session_id)
+    simulator.faults.set("create_order", "timeout", times=1)
+    klarna_checkout.finalise(session, payment, gateway, source="return")
+    assert payment.state == states.AUTHORIZING and not payment.klarna_order_id
+    simulator.clock.advance(days=8)  # the HPP session and the authorization are long gone
+    shop_clock.advance(days=8)
+
+    report = sync_all(session, gateway)
+
+    assert report.abandoned == 1 and reload(session, payment).state == states.ABANDONED
+    assert reload(session, order).status == "abandoned" and simulator.orders.all() == []
+
+
 def test_an_order_created_now_is_authorized_without_reading_it(session, simulator, gateway):
     order, payment = approved_at_klarna(session, simulator, gateway, "NONE")
     simulator.faults.set("get_order", "503", times=ATTEMPTS)  # would break a read of the order: none is made
