@@ -78,17 +78,17 @@ def order_context(order: Order, ship_form=None, **extra: Any) -> dict[str, Any]:
 def ship(number: str):
     session = db()
     order = order_for_update(session, number) or abort(404)
+    mark_all = request.form.get("action") == "all"
+    form = shipment_form_class([] if mark_all else order.goods_lines)()
+    if not form.validate_on_submit():  # before the guards, which may ask Klarna: junk costs no Klarna call
+        session.rollback()
+        return _shipping_problem(order, _("Check the quantities."), 422, form)
     refusal = _first_refusal(order)
     if refusal:
         session.rollback()
         # The guards may have refreshed the payments (and offer a new one): those parts swap too.
         return _shipping_problem(order, refusal, 409, shipment_form_class(order.goods_lines)(),
                                  partial=AFTER_SHIPMENT_PARTIAL)
-    mark_all = request.form.get("action") == "all"
-    form = shipment_form_class([] if mark_all else order.goods_lines)()
-    if not form.validate_on_submit():
-        session.rollback()
-        return _shipping_problem(order, _("Check the quantities."), 422, form)
     actor = current_user.email
     try:
         shipment = record_shipment(session, order, _quantities(order, form, mark_all), actor=actor)
