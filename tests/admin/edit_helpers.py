@@ -1,10 +1,14 @@
 """Posting the order edit form like a browser: the order as it is, with the changes a test makes."""
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
-from shop.models import KlarnaCall, Order, Product
+from shop.models import KlarnaCall, Order, Payment, Product, User
 from tests.conftest import csrf_token
+from tests.klarna_fixtures import make_order, paid_payment
+
+THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
 
 from .conftest import post
 
@@ -57,3 +61,31 @@ def klarna_writes(session, payment) -> list[KlarnaCall]:
 
 def patches(session, payment) -> list[KlarnaCall]:
     return [call for call in klarna_writes(session, payment) if call.method == "PATCH"]
+
+
+# Fixtures of the order-page tests against the in-process simulator (imported by the test modules).
+
+@pytest.fixture
+def app_overrides():
+    """Klarna's status callbacks go nowhere: the tests drive the shop themselves."""
+    return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None}
+
+
+@pytest.fixture(autouse=True)  # in the modules that import it
+def english_admin(session):
+    user = session.exec(select(User)).one()
+    user.locale = "en"
+    session.commit()
+
+
+@pytest.fixture
+def order(session, simulator, gateway):
+    """Three lines, paid with Klarna (authorized)."""
+    order = make_order(session, products=THREE_LINES)
+    paid_payment(session, simulator, gateway, order)
+    return order
+
+
+@pytest.fixture
+def payment(session, order) -> Payment:
+    return session.exec(select(Payment).where(Payment.order_id == order.id)).one()

@@ -7,39 +7,14 @@ from flask_babel import force_locale
 from sqlmodel import select
 
 from shop.i18n import money
-from shop.models import OrderEvent, Payment, PaymentEvent, PaymentMethod, Product, User
+from shop.models import OrderEvent, Payment, PaymentEvent, PaymentMethod, Product
 from tests.conftest import csrf_token
 from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  # noqa: F401  (fixtures)
 
 from .conftest import make_order as bank_transfer_order
 from .conftest import post
-from .edit_helpers import edit, klarna_writes, line_of, page, patches, reloaded, stock_of
-
-THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
-
-
-@pytest.fixture
-def app_overrides():
-    return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None}
-
-
-@pytest.fixture(autouse=True)
-def english_admin(session):
-    user = session.exec(select(User)).one()
-    user.locale = "en"
-    session.commit()
-
-
-@pytest.fixture
-def order(session, simulator, gateway):
-    order = make_order(session, products=THREE_LINES)
-    paid_payment(session, simulator, gateway, order)
-    return order
-
-
-@pytest.fixture
-def payment(session, order) -> Payment:
-    return session.exec(select(Payment).where(Payment.order_id == order.id)).one()
+from .edit_helpers import THREE_LINES, edit, klarna_writes, line_of, page, patches, reloaded, stock_of
+from .edit_helpers import app_overrides, english_admin, order, payment  # noqa: F401  (fixtures)
 
 
 def shown(app, amount: int, currency: str = "EUR") -> str:

@@ -12,41 +12,17 @@ from flask_babel import force_locale
 from sqlmodel import select
 
 from shop.i18n import money
-from shop.models import KlarnaCall, OrderEvent, Payment, PaymentEvent, PaymentMethod, User, utcnow
+from shop.models import KlarnaCall, OrderEvent, Payment, PaymentEvent, PaymentMethod, utcnow
 from shop.payments.portal_changes import SETTLED_WINDOW
 from shop.payments.sync import sync_all
 from tests.conftest import csrf_token
-from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  # noqa: F401  (fixtures)
+from tests.klarna_fixtures import gateway, simulator  # noqa: F401  (fixtures)
 
 from .conftest import post
 from .edit_helpers import edit, page, reloaded
+from .edit_helpers import app_overrides, english_admin, order, payment  # noqa: F401  (fixtures)
 
-THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
 LOWER_BY = 1500
-
-
-@pytest.fixture
-def app_overrides():
-    return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None}
-
-
-@pytest.fixture(autouse=True)
-def english_admin(session):
-    user = session.exec(select(User)).one()
-    user.locale = "en"
-    session.commit()
-
-
-@pytest.fixture
-def order(session, simulator, gateway):
-    order = make_order(session, products=THREE_LINES)
-    paid_payment(session, simulator, gateway, order)
-    return order
-
-
-@pytest.fixture
-def payment(session, order) -> Payment:
-    return session.exec(select(Payment).where(Payment.order_id == order.id)).one()
 
 
 def shown(app, amount: int) -> str:

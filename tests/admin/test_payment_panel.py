@@ -14,39 +14,13 @@ from sqlmodel import select
 
 from shop.admin.payment_panel import event_label, portal_url
 from shop.i18n import date, money
-from shop.models import KlarnaCall, Order, Payment, PaymentMethod, User, utcnow
+from shop.models import KlarnaCall, Order, Payment, PaymentMethod, utcnow
 from tests.conftest import csrf_token
 from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  # noqa: F401  (fixtures)
 
 from .conftest import make_order as plain_order
 from .conftest import post
-
-THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
-
-
-@pytest.fixture
-def app_overrides():
-    return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None}  # the tests finalise payments themselves
-
-
-@pytest.fixture(autouse=True)
-def english_admin(session):
-    """The panel's words in English, whatever the catalogs translate."""
-    user = session.exec(select(User)).one()
-    user.locale = "en"
-    session.commit()
-
-
-@pytest.fixture
-def order(session, simulator, gateway) -> Order:
-    order = make_order(session, products=THREE_LINES)
-    paid_payment(session, simulator, gateway, order)
-    return order
-
-
-@pytest.fixture
-def payment(session, order) -> Payment:
-    return session.exec(select(Payment).where(Payment.order_id == order.id)).one()
+from .edit_helpers import THREE_LINES, app_overrides, english_admin, order, payment  # noqa: F401  (fixtures)
 
 
 def shown(app, value, currency="EUR") -> str:
