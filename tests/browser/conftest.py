@@ -156,3 +156,20 @@ def admin_login(page, base_url: str, email: str = ADMIN_EMAIL, password: str = A
     password_field.press("Enter")
     expect(page).not_to_have_url(re.compile(r"/admin/login"))
 
+
+def klarna_paid_order(live_server: "LiveServer", products, *, admin_locale: str | None = None):
+    """An order placed and paid through the live app's own simulator, as checkout and the hosted page would;
+    `admin_locale` sets the admin's language first."""
+    from sqlmodel import select
+
+    from shop.models import User
+    from tests.klarna_fixtures import make_order, paid_payment
+
+    app = live_server.app
+    with live_server.session() as session:
+        if admin_locale:
+            session.exec(select(User)).one().locale = admin_locale
+        order = make_order(session, products=products)
+        payment = paid_payment(session, app.extensions["klarna_simulator"], app.extensions["klarna_gateway"], order)
+        order.lines  # loaded while the session is open
+        return order, payment

@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 from flask_babel import force_locale
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
 from shop.i18n import money
-from shop.models import Order, Payment, User
-from tests.browser.conftest import LiveServer, admin_login
+from shop.models import Order
+from tests.browser.conftest import LiveServer, admin_login, klarna_paid_order
 from tests.conftest import TRANSLATIONS
-from tests.klarna_fixtures import make_order, paid_payment
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +19,6 @@ THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
 @pytest.fixture
 def live_server_overrides():
     return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None, "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS}
-
-
-def _klarna_paid_order(live_server: LiveServer) -> tuple[Order, Payment]:
-    app = live_server.app
-    with live_server.session() as session:
-        session.exec(select(User)).one().locale = "fi"
-        order = make_order(session, products=THREE_LINES)
-        payment = paid_payment(session, app.extensions["klarna_simulator"], app.extensions["klarna_gateway"], order)
-        order.lines  # loaded while the session is open
-        return order, payment
 
 
 def _euros(live_server: LiveServer, amount: int) -> str:
@@ -46,7 +34,7 @@ def _order(live_server: LiveServer, order: Order) -> Order:
 
 
 def test_merchant_edits_an_uncaptured_order_in_finnish(live_server, page: Page):
-    order, payment = _klarna_paid_order(live_server)
+    order, payment = klarna_paid_order(live_server, THREE_LINES, admin_locale="fi")
     simulator = live_server.app.extensions["klarna_simulator"]
     coffee = next(line for line in order.lines if line.reference == "COF-101")
     shoe = next(line for line in order.lines if line.reference == "RUN-001")

@@ -6,12 +6,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from flask_babel import force_locale
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
 from shop.i18n import date
-from shop.models import Order, Payment, User, utcnow
-from tests.browser.conftest import LiveServer, admin_login
-from tests.klarna_fixtures import make_order, paid_payment
+from shop.models import utcnow
+from tests.browser.conftest import LiveServer, admin_login, klarna_paid_order
 
 pytestmark = pytest.mark.browser
 
@@ -21,17 +19,6 @@ THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
 @pytest.fixture
 def live_server_overrides():
     return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None}  # the order is finalised below
-
-
-def _klarna_paid_order(live_server: LiveServer) -> tuple[Order, Payment]:
-    """Placed and paid through the live app's own simulator, as checkout and the hosted page would."""
-    app = live_server.app
-    with live_server.session() as session:
-        session.exec(select(User)).one().locale = "en"
-        order = make_order(session, products=THREE_LINES)
-        payment = paid_payment(session, app.extensions["klarna_simulator"], app.extensions["klarna_gateway"], order)
-        order.lines  # loaded while the session is open
-        return order, payment
 
 
 def _shown_date(live_server: LiveServer, moment: datetime) -> str:
@@ -45,7 +32,7 @@ def _use_tool(panel, tool: str, confirm: str) -> None:
 
 
 def test_merchant_ships_in_parts_extends_and_resends(live_server, page: Page):
-    order, payment = _klarna_paid_order(live_server)
+    order, payment = klarna_paid_order(live_server, THREE_LINES, admin_locale="en")
     lines = {line.reference: line.id for line in order.goods_lines}
     admin_login(page, live_server.url)
     page.goto(f"{live_server.url}/admin/orders/{order.number}")

@@ -8,10 +8,8 @@ from flask_babel import force_locale
 from playwright.sync_api import Page, expect
 
 from shop.i18n import money
-from shop.models import Order, Payment
-from tests.browser.conftest import LiveServer, admin_login
+from tests.browser.conftest import LiveServer, admin_login, klarna_paid_order
 from tests.conftest import TRANSLATIONS
-from tests.klarna_fixtures import make_order, paid_payment
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +20,6 @@ SIX_ITEMS = (("CAP-003", 3), ("CHO-103", 1), ("BK-201", 2))
 @pytest.fixture
 def live_server_overrides():
     return {"SIMULATOR_CALLBACK_SENDER": lambda _url, _body: None, "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS}
-
-
-def _klarna_paid_order(live_server: LiveServer) -> tuple[Order, Payment]:
-    app = live_server.app
-    with live_server.session() as session:
-        order = make_order(session, products=SIX_ITEMS)
-        payment = paid_payment(session, app.extensions["klarna_simulator"], app.extensions["klarna_gateway"], order)
-        order.lines  # loaded while the session is open
-        return order, payment
 
 
 def _euros(live_server: LiveServer, amount: int) -> str:
@@ -49,7 +38,7 @@ def _edit_cap_quantity(page: Page, line_id: int, quantity: str) -> None:
 
 def test_merchant_edits_ships_registers_a_return_and_refunds_the_overpayment_less_a_return_cost(
         live_server, page: Page):
-    order, payment = _klarna_paid_order(live_server)
+    order, payment = klarna_paid_order(live_server, SIX_ITEMS)
     simulator = live_server.app.extensions["klarna_simulator"]
     lines = {line.reference: line.id for line in order.lines}
     admin_login(page, live_server.url)
