@@ -159,7 +159,10 @@ def request_with_key(session: Session, payment: Payment, name: str, key: str) ->
 def execute(session: Session, payment: Payment, event: PaymentEvent, gateway: KlarnaGateway) -> Outcome:
     """Call Klarna for a claimed request. Definitive refusals release the claim and raise."""
     method = session.get(PaymentMethod, payment.method_id)
-    client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
+    try:
+        client = gateway.client(method, order_id=payment.order_id, payment_id=payment.id)
+    except ProviderError as error:  # not configured to reach Klarna: nothing was sent, the claim goes
+        _failed(session, payment, event, error)
     operation = OPERATIONS[event.data["operation"]]
     session.commit()  # nothing stays open while Klarna is called
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shop.models import Order
+from shop.models import Order, PaymentMethod
 from shop.payments import service, states
 from shop.payments.common import ProviderError
-from shop.payments.operations import OperationInProgress
+from shop.payments.operations import OperationInProgress, claim, execute
 from shop.payments.sync import sync
 from tests.payments.conftest import event_kinds, events, klarna_calls, make_order, paid_payment
 
@@ -141,3 +141,23 @@ def test_two_retries_of_an_unknown_extension_record_it_once(app, session, simula
 
     assert reads and len(events(session, payment, "extended")) == 1
     assert session.get(Payment, payment.id).pending_event_id is None
+
+
+def test_a_method_that_cannot_reach_klarna_releases_the_claim_and_says_why(session, gateway, payment):
+    method = session.get(PaymentMethod, payment.method_id)
+    stored_secret = method.secret_encrypted
+    method.secret_encrypted = "not-a-token"  # e.g. the shop's secret key changed since it was stored
+    session.add(method)
+    session.commit()
+    event = claim(session, payment, "capture", {"captured_amount": 100}, actor=ADMIN)
+
+    with pytest.raises(ProviderError, match="shared secret cannot be read"):
+        execute(session, payment, event, gateway)
+
+    session.refresh(payment)
+    assert payment.pending_event_id is None and event_kinds(session, payment)[-1] == "capture_failed"
+    method.secret_encrypted = stored_secret
+    session.add(method)
+    session.commit()
+    service.activate(session, payment, gateway, actor=ADMIN)  # nothing left claimed: the next try works
+    assert payment.state == states.CAPTURED
