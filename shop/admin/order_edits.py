@@ -15,7 +15,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import or_, select
 
 from shop.db import db
 from shop.i18n import money
@@ -32,12 +32,16 @@ from shop.web import done
 from . import bp
 from . import orders as order_pages
 from .common import ORDER_EVENT_LABELS, render
+from .order_queries import escape_like
 from .order_edit_forms import OrderEditForm, edit_form
 from .payment_panel import EVENT_LABELS, Problem
 from .payment_shipping import as_provider_error
 from .payments import klarna_problem
 
 EDIT_PARTIAL = "admin/orders/_edit.html"
+ADD_PRODUCT_PARTIAL = "admin/orders/_add_product.html"
+PRODUCT_SEARCH_ARG = "product_q"
+PRODUCT_MATCHES = 20  # the picker lists at most this many products found by the merchant's search
 EDIT_RESULT = "admin/orders/_edit_result.html"
 PREVIEW_PARTIAL = "admin/orders/_edit_preview.html"
 
@@ -54,7 +58,7 @@ class EditOffer:
 def edit_order(number: str):
     session = db()
     order = find_order_by_number(session, number) or abort(404)
-    form = edit_form(order, _products(), _manual_methods())
+    form = edit_form(order, _chosen_product(), _manual_methods())
     if not form.validate():
         return _edit_answer(order, 422, form)
     actor, gateway = current_user.email, current_gateway()
@@ -79,7 +83,7 @@ def edit_preview(number: str):
     """What the edit would make of the order, as the merchant types (htmx); nothing is stored or sent."""
     session = db()
     order = find_order_by_number(session, number) or abort(404)
-    form = edit_form(order, _products(), _manual_methods())
+    form = edit_form(order, _chosen_product(), _manual_methods())
     preview = None
     if form.validate():
         try:
@@ -176,8 +180,35 @@ def _edit_answer(order: Order, status: int, form: OrderEditForm, problem: Proble
                   **_page(order, edit_form=form, edit_problem=problem, edit_offer=offer, edit_open=True))
 
 
-def _products() -> list[Product]:
-    return list(db().exec(select(Product).where(Product.active).order_by(Product.name)))  # type: ignore[arg-type]
+def _chosen_product() -> list[Product]:
+    """What a posted edit may add: the one active product it names, so the form validates its choice."""
+    product_id = request.form.get("add_product", type=int)
+    if not product_id:
+        return []
+    return list(db().exec(select(Product).where(Product.id == product_id, Product.active)))  # type: ignore[arg-type]
+
+
+def product_search() -> str:
+    return request.args.get(PRODUCT_SEARCH_ARG, "").strip()[:100]
+
+
+def matching_products(typed: str) -> list[Product]:
+    """The active products whose name or code contains what the merchant typed: one query, at most PRODUCT_MATCHES."""
+    if not typed:
+        return []
+    pattern = "%" + escape_like(typed) + "%"
+    contains = or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\"))  # type: ignore[attr-defined]
+    return list(db().exec(select(Product).where(Product.active, contains)  # type: ignore[arg-type]
+                          .order_by(Product.name, Product.id).limit(PRODUCT_MATCHES)))
+
+
+@bp.get("/orders/<number>/edit/products")
+def edit_products(number: str):
+    """The product picker narrowed to the merchant's search (htmx, as they type)."""
+    order = find_order_by_number(db(), number) or abort(404)
+    typed = product_search()
+    form = edit_form(order, matching_products(typed), [], formdata=None)
+    return render_template(ADD_PRODUCT_PARTIAL, order=order, edit_form=form, product_search=typed)
 
 
 def _manual_methods() -> list[PaymentMethod]:
@@ -187,9 +218,11 @@ def _manual_methods() -> list[PaymentMethod]:
 
 def edit_page_context(order: Order) -> dict[str, Any]:
     payment = edits.payment_to_update_or_none(db(), order)
+    typed = product_search()
     return {
-        "edit_form": edit_form(order, _products(), _manual_methods(), formdata=None),
-        "edit_problem": None, "edit_offer": None, "edit_open": False,
+        "edit_form": edit_form(order, matching_products(typed), _manual_methods(), formdata=None),
+        "product_search": typed,
+        "edit_problem": None, "edit_offer": None, "edit_open": bool(typed),
         "edit_goes_to_klarna": payment is not None,
         "edit_closed": order.status not in edits.EDITABLE_ORDER_STATUSES,
     }

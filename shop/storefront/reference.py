@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from shop.models import Category, ShopVersion, VatRate
 
 from .catalog import active_versions, categories
+from .committed_changes import after_committed_changes
 
 CACHE_SECONDS = 10.0
 REFERENCE_MODELS = (ShopVersion, VatRate, Category)
@@ -57,31 +57,4 @@ def _load(engine: Engine) -> Reference:
     return Reference(versions, loaded_categories, time.monotonic())
 
 
-def _touches_reference(instances) -> bool:
-    return any(isinstance(instance, REFERENCE_MODELS) for instance in instances)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_changes(session, _flush_context) -> None:
-    if _touches_reference(session.new) or _touches_reference(session.dirty) or _touches_reference(session.deleted):
-        session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state) -> None:
-    mapper = state.bind_mapper
-    if (state.is_update or state.is_delete or state.is_insert) and mapper is not None \
-            and mapper.class_ in REFERENCE_MODELS:
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _drop_on_commit(session) -> None:
-    if session.info.pop(_CHANGED, False):
-        engine = session.get_bind()
-        forget(getattr(engine, "engine", engine))
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_on_rollback(session) -> None:
-    session.info.pop(_CHANGED, None)
+after_committed_changes(_CHANGED, lambda model: issubclass(model, REFERENCE_MODELS), forget)

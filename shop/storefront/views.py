@@ -7,9 +7,10 @@ from shop.db import db
 from shop.models import Product
 
 from . import bp
-from .catalog import default_version, product_by_slug, products
+from .catalog import default_version, product_by_slug
 from .context import shop_categories, shop_versions
 from .forms import QuantityForm
+from .fragments import product_listing
 
 
 @bp.get("/")
@@ -23,7 +24,7 @@ def root():
 @bp.get("/<version_code>/")
 def front():
     return render_template("storefront/catalog/front.html", categories=shop_categories(),
-                           listing=products(db(), page=_page()))
+                           listing=product_listing(None, _page()))
 
 
 @bp.get("/<version_code>/c/<slug>")
@@ -32,7 +33,7 @@ def category(slug: str):
     if found is None:
         abort(404)
     return render_template("storefront/catalog/category.html", category=found,
-                           listing=products(db(), found, page=_page()))
+                           listing=product_listing(found, _page()))
 
 
 def _page() -> int:

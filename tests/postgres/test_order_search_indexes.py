@@ -35,3 +35,13 @@ def test_expiring_soon_uses_the_expiry_and_latest_payment_indexes(pg_app):
     plan = _plan(pg_app, OrderSearch(expiry="soon"))
     assert "ix_payment_expires_at" in plan and "ix_shop_order_latest_payment_id" in plan
     assert "HashAggregate" not in plan and "GroupAggregate" not in plan
+
+
+@pytest.mark.parametrize("query, scanned, skipped", [
+    ("aino@example.com", {"ix_shop_order_email_trgm"}, {"ix_shop_order_number_trgm", "ix_shop_order_name_trgm"}),
+    ("virtanen", {"ix_shop_order_email_trgm", "ix_shop_order_name_trgm"}, {"ix_shop_order_number_trgm"}),
+    ("10002", {"ix_shop_order_number_trgm", "ix_shop_order_email_trgm", "ix_shop_order_name_trgm"}, set()),
+])
+def test_search_scans_only_the_indexes_of_columns_that_can_hold_the_text(pg_app, query, scanned, skipped):
+    plan = _plan(pg_app, OrderSearch(query=query))
+    assert all(index in plan for index in scanned) and not any(index in plan for index in skipped)
