@@ -7,8 +7,10 @@ from typing import Any, Mapping
 from sqlmodel import Session, select
 
 from .crypto import encrypt_secret
+from .demo_texts import BANK_TRANSFER_TEXTS, CATEGORY_TEXTS, PRODUCT_TEXTS, SHIPPING_TEXTS
 from .models import (
-    Category, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion, User, VatRate,
+    Category, CategoryText, PaymentMethod, PaymentMethodText, PaymentMethodVersion, Product, ProductText,
+    ShippingMethod, ShippingMethodText, ShopVersion, User, VatRate,
 )
 
 VERSIONS = [
@@ -55,7 +57,8 @@ def load_demo_data(session: Session, *, admin_email: str, admin_password: str, c
     versions = _versions(session)
     _catalogue(session)
     for name, price, position in SHIPPING:
-        session.add(ShippingMethod(name=name, price=price, position=position))
+        texts = [ShippingMethodText(language=language, name=text) for language, text in SHIPPING_TEXTS[name].items()]
+        session.add(ShippingMethod(name=name, price=price, position=position, texts=texts))
     _payment_methods(session, versions, config)
     admin = User(email=admin_email, locale="fi", password_hash="")
     admin.set_password(admin_password)
@@ -80,18 +83,27 @@ def _versions(session: Session) -> list[ShopVersion]:
 def _catalogue(session: Session) -> None:
     categories = {}
     for position, (slug, name) in enumerate(CATEGORIES):
-        categories[slug] = Category(slug=slug, name=name, position=position)
+        texts = [CategoryText(language=language, name=text) for language, text in CATEGORY_TEXTS[slug].items()]
+        categories[slug] = Category(slug=slug, name=name, position=position, texts=texts)
         session.add(categories[slug])
     session.flush()
     for sku, name, category, price, tax_class, stock in PRODUCTS:
         slug = name.lower().replace(" ", "-").replace("(", "").replace(")", "").replace(":", "")
         session.add(Product(sku=sku, slug=slug, name=name, category_id=categories[category].id, price=price,
-                            tax_class=tax_class, stock=stock, description=f"{name}, made for northern seasons."))
+                            tax_class=tax_class, stock=stock, description=PRODUCT_TEXTS[sku]["en"][1],
+                            texts=_product_texts(sku)))
+
+
+def _product_texts(sku: str) -> list[ProductText]:
+    return [ProductText(language=language, name=name, description=description)
+            for language, (name, description) in PRODUCT_TEXTS[sku].items()]
 
 
 def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapping[str, Any]) -> None:
     bank = PaymentMethod(name="Bank transfer", provider="manual", position=2,
-                         settings={"instructions": "Pay to FI49 5000 9420 0287 30 with the order number as reference."})
+                         settings={"instructions": BANK_TRANSFER_TEXTS["en"][1]},
+                         texts=[PaymentMethodText(language=language, name=name, description=instructions)
+                                for language, (name, instructions) in BANK_TRANSFER_TEXTS.items()])
     klarna = PaymentMethod(
         name="Klarna", provider="klarna", position=1,
         settings={"merchant_id": config["SIMULATOR_USERNAME"], "environment": "simulator", "region": "eu",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from .catalog_texts import order_languages
 from .i18n_markers import N_
 from .models import (
     Cart, Order, OrderEvent, OrderLine, Payment, PaymentMethod, Product, Shipment, ShipmentLine,
@@ -82,8 +83,10 @@ def release_stock(session: Session, order: Order) -> None:
 
 
 def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer: Customer,
-                shipping: ShippingMethod, payment_method: PaymentMethod) -> Order:
-    """Turn a cart into an order: prices frozen in the version's currency, stock reserved.
+                shipping: ShippingMethod, payment_method: PaymentMethod,
+                languages: tuple[str, ...] | None = None) -> Order:
+    """Turn a cart into an order: prices frozen in the version's currency, names in the shopper's
+    `languages` (default: the version's, then the default version's), stock reserved.
 
     The caller commits; OutOfStock rolls the whole placement back.
     """
@@ -92,6 +95,7 @@ def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer:
         locale=version.locale, country=version.country, shipping_method_id=shipping.id,
         payment_method_id=payment_method.id, cart_id=cart.id, **customer.__dict__,
     )
+    languages = languages or order_languages(session, version.language)
     session.add(order)
     session.flush()
     order.number = str(ORDER_NUMBER_OFFSET + order.id)
@@ -100,12 +104,12 @@ def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer:
         reserve_stock(session, product, item.quantity)
         session.add(OrderLine(
             order_id=order.id, product_id=product.id, kind=product.kind, reference=product.sku,
-            name=product.name, quantity=item.quantity, unit_price=product_price(product, version),
-            tax_rate=version.rate_for(product.tax_class),
+            name=product.in_language(languages).name, quantity=item.quantity,
+            unit_price=product_price(product, version), tax_rate=version.rate_for(product.tax_class),
         ))
     session.add(OrderLine(
-        order_id=order.id, kind="shipping_fee", reference="shipping", name=shipping.name, quantity=1,
-        unit_price=shipping_price(shipping, version), tax_rate=version.rate_for(shipping.tax_class),
+        order_id=order.id, kind="shipping_fee", reference="shipping", name=shipping.in_language(languages).name,
+        quantity=1, unit_price=shipping_price(shipping, version), tax_rate=version.rate_for(shipping.tax_class),
     ))
     add_event(session, order, "placed", N_("Order placed in shop version %(version)s"),
               message_args={"version": version.code}, currency=order.currency,

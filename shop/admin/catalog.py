@@ -11,16 +11,19 @@ from sqlmodel import select
 from wtforms import SelectChoice
 
 from shop.db import db
-from shop.models import Category, Product, ShippingMethod
+from shop.models import Category, Product, ProductText, ShippingMethod, ShippingMethodText
 from shop.web import done
 
 from . import bp
 from .common import go_to, render
 from .forms import ProductForm, ShippingMethodForm
+from .text_forms import apply_texts, show_texts, with_texts
 
 EDIT_PAGE = "admin/catalog/edit.html"
 PRODUCT_FORM = "admin/catalog/_product_form.html"
 SHIPPING_METHOD_FORM = "admin/catalog/_shipping_method_form.html"
+ProductTextsForm = with_texts(ProductForm)
+ShippingMethodTextsForm = with_texts(ShippingMethodForm)
 
 
 @bp.get("/products")
@@ -40,12 +43,13 @@ def product_edit(product_id: int):
 
 
 def _product_form(product: Product, **kwargs: Any) -> ProductForm:
-    form = ProductForm(obj=product, **kwargs)
+    form = ProductTextsForm(obj=product, **kwargs)
     categories = db().exec(select(Category).order_by(Category.position, Category.name)).all()
     form.category_id.choices = [SelectChoice(0, _("No category"))] + [SelectChoice(c.id, c.name) for c in categories]
     if request.method == "GET" or "formdata" in kwargs:
         form.category_id.data = product.category_id or 0
         form.stock_loaded.data = "" if product.id is None else str(product.stock)
+        show_texts(form, product)
     return form
 
 
@@ -86,6 +90,7 @@ def _apply_product(form: ProductForm, product: Product, stock_changed: bool) -> 
     product.active = form.active.data
     if stock_changed:
         product.stock = form.stock.data
+    apply_texts(form, product, ProductText)
     if not product.slug:
         product.slug = _unique_slug(product.name)
     session.add(product)
@@ -122,8 +127,9 @@ def shipping_method_edit(method_id: int):
 
 
 def _edit_shipping_method(method: ShippingMethod):
-    form = ShippingMethodForm(obj=method)
+    form = ShippingMethodTextsForm(obj=method)
     if request.method == "GET":
+        show_texts(form, method)
         return _form_page(SHIPPING_METHOD_FORM, form, method)
     if not form.validate_on_submit():
         return _form_page(SHIPPING_METHOD_FORM, form, method, status=422)
@@ -133,6 +139,7 @@ def _edit_shipping_method(method: ShippingMethod):
     method.tax_class = form.tax_class.data
     method.position = form.position.data
     method.active = form.active.data
+    apply_texts(form, method, ShippingMethodText)
     session = db()
     session.add(method)
     session.commit()

@@ -11,13 +11,16 @@ from sqlmodel import select
 
 from shop.crypto import mask
 from shop.db import db
-from shop.models import PaymentMethod
+from shop.models import PaymentMethod, PaymentMethodText
 from shop.payments import setup
 from shop.payments.common import ProviderError
 from shop.payments.gateway import current_gateway
 
 from .common import render, wants_partial
 from .forms import PLACE_ORDER_MODE_LABELS, KlarnaSettingsForm, ManualMethodForm
+from .text_forms import LanguageInstructionsForm, apply_texts, show_texts, with_texts
+
+ManualTextsForm = with_texts(ManualMethodForm, LanguageInstructionsForm)
 
 PAGE = "admin/settings/payment_method.html"
 PROVIDER_STEP = "admin/settings/_payment_method_provider.html"
@@ -138,11 +141,13 @@ def apply_klarna(method: PaymentMethod, form: KlarnaSettingsForm, credentials: s
 
 def manual_form(method: PaymentMethod | None, *, use_post: bool = True) -> ManualMethodForm:
     if use_post and posted():
-        return ManualMethodForm()
+        return ManualTextsForm()
     if method is None:
-        return ManualMethodForm(data={"position": next_position()})
-    return ManualMethodForm(data={"name": method.name, "position": method.position,
-                                  "instructions": method.settings.get("instructions", "")})
+        return ManualTextsForm(data={"position": next_position()})
+    form = ManualTextsForm(data={"name": method.name, "position": method.position,
+                                 "instructions": method.settings.get("instructions", "")})
+    show_texts(form, method)
+    return form
 
 
 def manual_page(form: ManualMethodForm, *, method: PaymentMethod | None = None, status: int = 200):
@@ -154,4 +159,5 @@ def apply_manual(method: PaymentMethod, form: ManualMethodForm) -> None:
     method.name = form.name.data
     method.position = form.position.data
     method.settings = {**method.settings, "instructions": form.instructions.data or ""}
+    apply_texts(form, method, PaymentMethodText)
     save(method)

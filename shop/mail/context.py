@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from shop.models import Order, OrderLine, Payment, PaymentMethod, Shipment, ShipmentLine, ShippingMethod, ShopVersion
 
+from shop.catalog_texts import order_languages
+
 from .links import external_url
 
 KLARNA_INSTALMENT_OPTIONS = {  # Klarna sends the shopper the payment instructions for these
@@ -33,6 +35,7 @@ def order_context(session: Session, order: Order, payment: Payment | None = None
         payment = payment or latest_payment(session, order)
         lines = list(order.lines)
         version = session.get(ShopVersion, order.version_id)
+        languages = order_languages(session, order.locale.split("-")[0])
     return {
         "order": {
             "number": order.number, "token": order.token, "currency": order.currency,
@@ -49,15 +52,16 @@ def order_context(session: Session, order: Order, payment: Payment | None = None
         "tax_total": sum(line.tax for line in lines),
         "vat": [{"rate": rate, "gross": gross, "vat": vat}
                 for rate, gross, vat in order.vat_breakdown()],
-        "delivery": shipping.name if shipping else "",
-        "payment": payment_context(method, payment),
+        "delivery": shipping.in_language(languages).name if shipping else "",
+        "payment": payment_context(method, payment, languages),
     }
 
 
-def payment_context(method: PaymentMethod | None, payment: Payment | None) -> dict[str, Any]:
+def payment_context(method: PaymentMethod | None, payment: Payment | None,
+                    languages: tuple[str, ...] = ()) -> dict[str, Any]:
     option = (payment.payment_option or "").upper() if payment is not None else ""
     return {
-        "method": method.name if method else "",
+        "method": method.in_language(languages).name if method else "",
         "provider": method.provider if method else (payment.provider if payment else ""),
         "option": option,
         "option_description": (payment.payment_option_name or "") if payment is not None else "",

@@ -10,6 +10,7 @@ from .orders import (
 from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
 from .returns import Return, ReturnLine
+from .texts import CategoryText, LocalText, PaymentMethodText, ProductText, ShippingMethodText
 from .users import User
 from .versions import TAX_CLASSES, ShopVersion, VatRate
 from . import latest_payment  # noqa: F401  (keeps Order.latest_payment_id current)
@@ -24,4 +25,5 @@ __all__ = [
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]
+__all__ += ["CategoryText", "LocalText", "PaymentMethodText", "ProductText", "ShippingMethodText"]
 __all__ += ["LINK_CHANNELS", "PaymentHold", "PaymentLink", "StaffAlert"]

@@ -1,8 +1,11 @@
-
 from sqlmodel import Field, Relationship, SQLModel
 
+from .texts import CategoryText, ProductText, ShippingMethodText, Translatable
 
-class Category(SQLModel, table=True):
+TEXTS = {"cascade": "all, delete-orphan", "passive_deletes": True}
+
+
+class Category(Translatable, SQLModel, table=True):
     __tablename__ = "category"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -11,9 +14,10 @@ class Category(SQLModel, table=True):
     position: int = 0
 
     products: list["Product"] = Relationship(back_populates="category")
+    texts: list[CategoryText] = Relationship(sa_relationship_kwargs=TEXTS)
 
 
-class Product(SQLModel, table=True):
+class Product(Translatable, SQLModel, table=True):
     __tablename__ = "product"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -29,9 +33,10 @@ class Product(SQLModel, table=True):
     active: bool = True
 
     category: Category | None = Relationship(back_populates="products")
+    texts: list[ProductText] = Relationship(sa_relationship_kwargs=TEXTS)
 
 
-class ShippingMethod(SQLModel, table=True):
+class ShippingMethod(Translatable, SQLModel, table=True):
     __tablename__ = "shipping_method"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,3 +45,5 @@ class ShippingMethod(SQLModel, table=True):
     tax_class: str = Field(default="standard", max_length=16)
     position: int = 0
     active: bool = True
+
+    texts: list[ShippingMethodText] = Relationship(sa_relationship_kwargs=TEXTS)

@@ -6,11 +6,12 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from .base import utcnow
+from .texts import PaymentMethodText, Translatable
 
 PROVIDERS = ("manual", "klarna")
 
 
-class PaymentMethod(SQLModel, table=True):
+class PaymentMethod(Translatable, SQLModel, table=True):
     """A payment method the merchant configured: a provider plus its settings."""
 
     __tablename__ = "payment_method"
@@ -28,6 +29,13 @@ class PaymentMethod(SQLModel, table=True):
     versions: list["PaymentMethodVersion"] = Relationship(
         back_populates="method", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
+
+    texts: list[PaymentMethodText] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True}
+    )
+
+    def base_description(self) -> str:
+        return self.settings.get("instructions", "") if self.provider == "manual" else ""
 
     @property
     def published_version_ids(self) -> set[int]:

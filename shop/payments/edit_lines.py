@@ -202,7 +202,8 @@ def _add_product(draft: _Draft, product: Product | None, quantity: int, version:
         if line.product_id == product.id and line.kind in GOODS_KINDS:
             draft.lines[index] = ProposedLine(**{**line.as_dict(), "quantity": line.quantity + quantity})
             return
-    draft.lines.append(ProposedLine(None, product.id, product.kind, product.sku, product.name, quantity,
+    name = product.in_language((version.language,)).name  # the order's language, as at checkout
+    draft.lines.append(ProposedLine(None, product.id, product.kind, product.sku, name, quantity,
                                     prices[product.id], version.rate_for(product.tax_class)))
 
 

@@ -19,10 +19,11 @@ from . import bp
 from .carts import (
     QuantityError, add_to_cart, current_cart, find_item, price_cart, remove_item, set_quantity,
 )
-from .catalog import active_product, offered_payment_methods
+from .catalog import active_product, offered_payment_methods, products_by_id
 from .context import current_version
 from .forms import QuantityForm
 from .pending import pending_order
+from .texts import name_of
 from .views import render_product
 
 CART_PAGE = "storefront/cart/page.html"
@@ -63,7 +64,7 @@ def add(product_id: int):
             form.quantity.errors.append(str(error))
         else:
             db().commit()
-            message = _("Added %(quantity)d × %(name)s to your cart.", quantity=form.quantity.data, name=product.name)
+            message = _("Added %(quantity)d × %(name)s to your cart.", quantity=form.quantity.data, name=name_of(product))
             return done(message, back_to, ADD_PARTIAL, product=product, form=QuantityForm(formdata=None),
                         next_url=back_to)
     if is_htmx():
@@ -77,7 +78,7 @@ def update(product_id: int):
     item = find_item(cart, product_id)
     if item is None:
         abort(404)
-    product = db().get(Product, product_id)
+    product = products_by_id(db(), [product_id])[product_id]
     form = QuantityForm()
     if form.validate():
         try:
@@ -86,7 +87,7 @@ def update(product_id: int):
             form.quantity.errors.append(str(error))
         else:
             db().commit()
-            message = _("%(name)s: quantity changed to %(quantity)d.", name=product.name, quantity=item.quantity)
+            message = _("%(name)s: quantity changed to %(quantity)d.", name=name_of(product), quantity=item.quantity)
             return done(message, url_for("storefront.cart_page"), CART_PARTIAL, **cart_context())
     typed = (form.quantity.raw_data or [""])[0]
     return page_or_partial(CART_PAGE, CART_PARTIAL, status=422, **cart_context(
@@ -99,10 +100,10 @@ def remove(product_id: int):
     item = find_item(cart, product_id)
     if item is None:  # already gone, e.g. a second click: nothing to do
         return done(None, url_for("storefront.cart_page"), CART_PARTIAL, **cart_context())
-    product = db().get(Product, product_id)
+    product = products_by_id(db(), [product_id])[product_id]
     remove_item(db(), cart, item)
     db().commit()
-    message = _("Removed %(name)s from your cart.", name=product.name)
+    message = _("Removed %(name)s from your cart.", name=name_of(product))
     return done(message, url_for("storefront.cart_page"), CART_PARTIAL, **cart_context())
 
 

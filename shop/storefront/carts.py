@@ -18,6 +18,7 @@ from shop.money import line_total, vat_of_gross
 from shop.pricing import product_price
 
 from .catalog import products_by_id
+from .texts import name_of
 
 SESSION_KEY = "carts"  # {version code: cart token}
 MAX_QUANTITY = 99
@@ -96,7 +97,7 @@ def check_quantity(product: Product, quantity: int, *, already_in_cart: int = 0)
     if product.kind != "physical":
         return
     if product.stock <= 0:
-        raise QuantityError(_("Sorry, %(name)s is out of stock.", name=product.name))
+        raise QuantityError(_("Sorry, %(name)s is out of stock.", name=name_of(product)))
     if wanted > product.stock:
         if already_in_cart:
             raise QuantityError(_("Only %(count)d in stock, and %(in_cart)d are already in your cart.",
@@ -183,5 +184,5 @@ def price_cart(session: Session, cart: Cart | None, version: ShopVersion) -> Pri
 
 
 def _priced_line(product: Product, quantity: int, version: ShopVersion) -> PricedLine:
-    return PricedLine(name=product.name, quantity=quantity, unit_price=product_price(product, version),
+    return PricedLine(name=name_of(product), quantity=quantity, unit_price=product_price(product, version),
                       tax_rate=version.rate_for(product.tax_class), product=product)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from sqlalchemy import exists, func
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
 from shop.payments import markets
@@ -37,7 +37,19 @@ def default_version(versions: list[ShopVersion], fallback_code: str | None) -> S
 
 
 def categories(session: Session) -> list[Category]:
-    return list(session.exec(select(Category).order_by(Category.position, Category.name)))
+    return list(session.exec(
+        select(Category).options(selectinload(Category.texts))  # type: ignore[arg-type]
+        .order_by(Category.position, Category.name)
+    ))
+
+
+def text_languages(version: ShopVersion, versions: list[ShopVersion], fallback_code: str | None) -> tuple[str, ...]:
+    """The languages a catalogue text is looked up in: the version's, then the default version's."""
+    default = default_version(versions, fallback_code)
+    return (version.language, default.language) if default is not None else (version.language,)
+
+
+WITH_TEXTS = joinedload(Product.texts)  # type: ignore[arg-type]  # in the same query: no query per product
 
 
 PRODUCTS_PER_PAGE = 24
@@ -59,16 +71,19 @@ def products(session: Session, category: Category | None = None, page: int = 1,
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    ordered = query.order_by(Product.category_id, Product.name, Product.id)
-    return ProductPage(list(session.exec(ordered.offset((page - 1) * per_page).limit(per_page))), page, pages)
+    ordered = query.order_by(Product.category_id, Product.name, Product.id).options(WITH_TEXTS)
+    shown = session.exec(ordered.offset((page - 1) * per_page).limit(per_page)).unique()
+    return ProductPage(list(shown), page, pages)
 
 
 def product_by_slug(session: Session, slug: str) -> Product | None:
-    return session.exec(select(Product).where(Product.slug == slug, Product.active)).first()  # category: cached
+    return session.exec(  # category: cached
+        select(Product).where(Product.slug == slug, Product.active).options(WITH_TEXTS)
+    ).unique().first()
 
 
 def active_product(session: Session, product_id: int) -> Product | None:
-    product = session.get(Product, product_id)
+    product = session.get(Product, product_id, options=[WITH_TEXTS])
     return product if product is not None and product.active else None
 
 
@@ -76,13 +91,17 @@ def products_by_id(session: Session, ids: Iterable[int]) -> dict[int, Product]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return {product.id: product for product in session.exec(select(Product).where(Product.id.in_(wanted)))}  # type: ignore[union-attr]
+    return {product.id: product for product in session.exec(
+        select(Product).where(Product.id.in_(wanted)).options(WITH_TEXTS)  # type: ignore[union-attr]
+    ).unique()}
 
 
 def shipping_methods(session: Session) -> list[ShippingMethod]:
     return list(session.exec(
-        select(ShippingMethod).where(ShippingMethod.active).order_by(ShippingMethod.position, ShippingMethod.id)
-    ))
+        select(ShippingMethod).where(ShippingMethod.active)
+        .options(joinedload(ShippingMethod.texts))  # type: ignore[arg-type]
+        .order_by(ShippingMethod.position, ShippingMethod.id)
+    ).unique())
 
 
 @dataclass(frozen=True)
@@ -104,10 +123,11 @@ def offered_payment_methods(session: Session, version: ShopVersion, include_hidd
     published = exists().where(
         PaymentMethodVersion.method_id == PaymentMethod.id, PaymentMethodVersion.version_id == version.id,
     )
-    query = select(PaymentMethod, published.label("published")).order_by(PaymentMethod.position, PaymentMethod.id)
+    query = select(PaymentMethod, published.label("published")) \
+        .options(joinedload(PaymentMethod.texts)).order_by(PaymentMethod.position, PaymentMethod.id)  # type: ignore[arg-type]
     if not include_hidden:
         query = query.where(published)
-    return [OfferedPaymentMethod(method, bool(is_published)) for method, is_published in session.exec(query)
+    return [OfferedPaymentMethod(method, bool(is_published)) for method, is_published in session.exec(query).unique()
             if available_in(method, version)]
 
 

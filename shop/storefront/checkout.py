@@ -15,6 +15,7 @@ from typing import Any, Callable, Union
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from shop.db import db
@@ -34,6 +35,7 @@ from .catalog import OfferedPaymentMethod, offered_payment_methods, order_by_tok
 from .context import current_version
 from .forms import CheckoutForm
 from .pending import cancel_replaced_order
+from .texts import name_of, shopper_languages
 
 PaymentStarter = Callable[[Session, Order, PaymentMethod], Union[Response, str]]
 PAYMENT_STARTERS: dict[str, PaymentStarter] = {}
@@ -87,7 +89,7 @@ class CheckoutSummary:
 
 
 def shipping_line(method: ShippingMethod, version: ShopVersion) -> PricedLine:
-    return PricedLine(name=method.name, quantity=1, unit_price=shipping_price(method, version),
+    return PricedLine(name=name_of(method), quantity=1, unit_price=shipping_price(method, version),
                       tax_rate=version.rate_for(method.tax_class))
 
 
@@ -127,12 +129,13 @@ def _place(form: CheckoutForm, shipping: list[ShippingMethod], offered: list[Off
     cancel_replaced_order(session)
     try:
         order = place_order(session, cart=current_cart(session, version), version=version, customer=customer,
-                            shipping=_chosen(shipping, form.shipping_method.data), payment_method=method)
+                            shipping=_chosen(shipping, form.shipping_method.data), payment_method=method,
+                            languages=shopper_languages())
         result = start_payment(session, order, method)
     except OutOfStock as error:
         session.rollback()
         message = _("Sorry, only %(count)d of %(name)s left in stock. Please change the quantity in your cart.",
-                    count=max(error.available, 0), name=error.product.name)
+                    count=max(error.available, 0), name=name_of(error.product))
         return _render(form, shipping, offered, status=409, conflict=message)
     except PaymentUnavailable as error:
         session.rollback()
@@ -170,7 +173,8 @@ def confirmation(token: str):
     order = order_by_token(db(), token)
     if order is None or order.version_id != current_version().id:
         abort(404)
-    method = db().get(PaymentMethod, order.payment_method_id) if order.payment_method_id else None
+    method = db().get(PaymentMethod, order.payment_method_id, options=[selectinload(PaymentMethod.texts)]) \
+        if order.payment_method_id else None
     response = Response(render_template("storefront/checkout/confirmation.html", order=order, payment_method=method,
                                         klarna_payment=confirmed_klarna_payment(db(), order)))
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL's token is the key to this page

@@ -12,9 +12,10 @@ from shop.pricing import product_price, shipping_price
 
 from . import bp, carts
 from .reference import reference
+from .texts import catalogue_text
 
 VERSION_ARG = "version_code"
-REQUEST_STATE = ("shop_version", "shop_versions", "shop_categories", "shop_cart")
+REQUEST_STATE = ("shop_version", "shop_versions", "shop_categories", "shop_cart", "shop_text_languages")
 
 
 def shop_versions() -> list[ShopVersion]:
@@ -73,6 +74,7 @@ def storefront_globals() -> dict[str, Any]:
         "shop_name": current_app.config.get("SHOP_NAME") or "Nordshop",
         "shop_versions": shop_versions,
         "shop_categories": shop_categories,
+        "text_of": catalogue_text,
         "cart_item_count": _cart_item_count,
         "price_of": lambda product: product_price(product, current_version()),
         "shipping_price": lambda method: shipping_price(method, current_version()),

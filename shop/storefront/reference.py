@@ -1,4 +1,4 @@
-"""Shop versions (with their VAT rates) and categories, kept per process.
+"""Shop versions (with their VAT rates) and categories (with their texts), kept per process.
 
 Every storefront request needs them and merchants rarely change them. A commit that changes one
 (admin settings, the catalogue admin, demo data) drops this process's copy at once; other worker
@@ -15,13 +15,13 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from shop.models import Category, ShopVersion, VatRate
+from shop.models import Category, CategoryText, ShopVersion, VatRate
 
 from .catalog import active_versions, categories
 from .committed_changes import after_committed_changes
 
 CACHE_SECONDS = 10.0
-REFERENCE_MODELS = (ShopVersion, VatRate, Category)
+REFERENCE_MODELS = (ShopVersion, VatRate, Category, CategoryText)
 _CHANGED = "storefront_reference_changed"
 
 

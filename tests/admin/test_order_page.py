@@ -28,7 +28,7 @@ def test_a_euro_order_has_no_exchange_rate(admin_client, session):
 def test_lines_totals_and_history(admin_client, session):
     order = make_order(session)
     html = admin_client.get(f"/admin/orders/{order.number}").get_data(as_text=True)
-    assert "Trail running shoe" in html and "Parcel locker" in html
+    assert "Polkujuoksukenkä" in html and "Pakettiautomaatti" in html  # the names stored in Finnish
     assert "179,80\u00a0€" in html  # 2 × 89,90
     assert f"{order.total / 100:.2f}".replace(".", ",") + "\u00a0€" in html
     assert 'id="order-events"' in html and "Order placed" in html

@@ -98,7 +98,7 @@ def test_a_return_lowers_the_total_and_shows_the_overpayment(app, admin_client, 
     assert f"The customer has paid {overpaid} more than the order total." in html
     assert "Refund overpayment" in html and f'value="{(2490 + 2990) / 100:.2f}"' in html  # suggested
     assert shown(app, 12000 - 2490 - 2990) in html[html.index('id="order-totals"'):]
-    assert "1 × Wool cap, 1 × Guide to Nordic trails" in html  # the returns list and the history
+    assert "1 × Villapipo, 1 × Pohjolan retkeilyreitit" in html  # the returns list and the history
     session.expire_all()
     assert session.exec(select(Product).where(Product.sku == "CAP-003")).one().stock == stock + 1
     assert len(session.exec(select(Return)).all()) == 1

@@ -41,13 +41,14 @@ def _check_out_by_bank_transfer(page: Page) -> str:
     expect(page).to_have_url(re.compile(r"/sv/checkout$"))
     for field, value in SHOPPER.items():
         page.locator(f"form.checkout-form #{field}").fill(value)
-    page.get_by_role("radio", name=re.compile("Bank transfer")).check()
+    page.get_by_role("radio", name=re.compile("Banköverföring")).check()  # Bank transfer, in Swedish
     page.locator("form.checkout-form button[type='submit']").click()
     expect(page).to_have_url(re.compile(r"/sv/order/"))
     number = page.locator(".order-number strong").inner_text().strip()
     assert number.isdigit(), f"no order number on the confirmation: {number!r}"
     expect(page.locator(".payment-instructions")).to_contain_text(number)
     expect(page.locator(".order-lines tfoot")).to_contain_text(SEK)
+    expect(page.locator(".order-lines")).to_contain_text("Terränglöparsko")
     return number
 
 
@@ -62,7 +63,10 @@ def _ship(page: Page, action: str, status: str, quantities: dict[int, int] | Non
 def test_shopper_pays_by_bank_transfer_and_merchant_ships_in_two_parts(live_server, page):
     shoe, coffee = _product(live_server, "RUN-001"), _product(live_server, "COF-101")
 
+    page.goto(f"{live_server.url}/fi/p/{shoe.slug}")
+    expect(page.locator("h1")).to_have_text("Polkujuoksukenkä")  # the catalogue in Finnish on /fi/
     page.goto(f"{live_server.url}/sv/")
+    expect(page.locator(f"#add-to-cart-{shoe.id}").locator("xpath=..")).to_contain_text("Terränglöparsko")
     _add_to_cart(page, shoe, 2, cart_count=2)
     _add_to_cart(page, coffee, 1, cart_count=3)
     number = _check_out_by_bank_transfer(page)

@@ -74,7 +74,7 @@ def test_merchant_edits_ships_registers_a_return_and_refunds_the_overpayment_les
     expect(returns.locator(".overpayment")).to_contain_text(
         f"Asiakas on maksanut {overpaid} enemmän kuin tilauksen loppusumma.")
     expect(page.locator("#order-totals .total")).to_have_text(_euros(live_server, 12000 - 2490 - 2990))
-    expect(page.locator("#order-events")).to_contain_text("1 × Wool cap, 1 × Guide to Nordic trails")
+    expect(page.locator("#order-events")).to_contain_text("1 × Villapipo, 1 × Pohjolan retkeilyreitit")
 
     returns.locator("summary", has_text="Palauta liikasuoritus").click()
     amount = returns.get_by_label("Palautettava summa")

@@ -21,11 +21,13 @@ WORDS = {
     "fi": {"confirmed": "Kiitos tilauksestasi {number}", "partly": "Osa tilauksestasi {number} on lähetetty",
            "shipped": "Tilauksesi {number} on lähetetty", "refund": "Hyvitys tilauksestasi {number}",
            "option": "Maksa myöhemmin", "instructions": "Klarna lähettää sinulle maksuohjeet",
-           "later": "Tulossa myöhemmässä toimituksessa", "refunded": "Olemme hyvittäneet tilauksestasi"},
+           "later": "Tulossa myöhemmässä toimituksessa", "refunded": "Olemme hyvittäneet tilauksestasi",
+           "shoe": "Polkujuoksukenkä", "honey": "Metsähunaja"},
     "sv": {"confirmed": "Tack för din beställning {number}", "partly": "En del av din beställning {number} har skickats",
            "shipped": "Din beställning {number} har skickats", "refund": "Återbetalning för din beställning {number}",
            "option": "Betala senare", "instructions": "Klarna skickar dig betalningsinstruktionerna",
-           "later": "Kommer i en senare leverans", "refunded": "Vi har återbetalat"},
+           "later": "Kommer i en senare leverans", "refunded": "Vi har återbetalat",
+           "shoe": "Terränglöparsko", "honey": "Skogshonung"},
 }
 
 
@@ -113,12 +115,12 @@ def test_every_email_of_an_order_arrives_in_the_order_language(code, client, mer
     assert smtp_server.messages == []
     assert delivered(app).sent == 5
     confirmation, partly, rest, returned, refund = smtp_server.messages
-    check(confirmation, code, words["confirmed"].format(number=number), number, words["option"], "Trail running shoe",
+    check(confirmation, code, words["confirmed"].format(number=number), number, words["option"], words["shoe"],
           f"http://localhost/{code}/order/{order.token}")
     text, _html = check(partly, code, words["partly"].format(number=number), number, words["instructions"],
                         words["later"])
-    assert "1 × Trail running shoe" in text and "1 × Forest honey" in text
-    check(rest, code, words["shipped"].format(number=number), number, "1 × Forest honey")
+    assert f"1 × {words['shoe']}" in text and f"1 × {words['honey']}" in text
+    check(rest, code, words["shipped"].format(number=number), number, f"1 × {words['honey']}")
     assert words["later"] not in parts(rest)[0]
     check(returned, code, words["refund"].format(number=number), number, words["refunded"], words["option"],
           shown(app, code, honey.unit_price, order.currency))

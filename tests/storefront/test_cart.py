@@ -25,7 +25,7 @@ def test_add_from_product_page_redirects_back_with_a_flash(client, db_session, j
     assert response.status_code == 303
     assert response.location == "/fi/p/rain-jacket"
     page = client.get(response.location).get_data(as_text=True)
-    assert "Added 2 × Rain jacket to your cart." in page
+    assert "Added 2 × Sadetakki to your cart." in page
     assert badge_count(page) == "2"
     assert cart_contents(db_session, "fi") == {"rain-jacket": 2}
 
@@ -52,7 +52,7 @@ def test_add_with_htmx_answers_the_form_with_badge_and_flash_out_of_band(client,
     assert 'id="cart-badge" class="cart-link" href="/fi/cart" hx-swap-oob="true"' in html
     assert badge_count(html) == "3"
     assert 'id="flashes" class="flashes" role="status" aria-live="polite" hx-swap-oob="true"' in html
-    assert "Added 3 × Rain jacket" in html
+    assert "Added 3 × Sadetakki" in html
     assert cart_contents(db_session, "fi") == {"rain-jacket": 3}
 
 
@@ -97,7 +97,7 @@ def test_remove(client, db_session, cart_with_jacket, htmx):
     assert cart_contents(db_session, "fi") == {}
     html = response.get_data(as_text=True) if htmx else client.get(response.location).get_data(as_text=True)
     assert response.status_code == (200 if htmx else 303)
-    assert "Removed Rain jacket from your cart." in html
+    assert "Removed Sadetakki from your cart." in html
     assert "Your cart is empty." in html and badge_count(html) == "0"
 
 

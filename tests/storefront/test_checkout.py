@@ -55,9 +55,9 @@ def test_checkout_page_offers_country_shipping_and_published_payment_methods(cli
     assert "Sverige" in html  # the version's country, fixed
     home = db_session.exec(select(ShippingMethod).where(ShippingMethod.name == "Home delivery")).one()
     assert "144,93\xa0kr" in html and shipping_price(home, version(db_session, "sv")) == 14493
-    assert html.index("Klarna") < html.index("Bank transfer")  # by position
+    assert html.index("Klarna") < html.index("Banköverföring")  # by position, named in Swedish
     assert 'class="tag tag-test"' not in html
-    assert 'id="order-summary"' in html and "Shipping: Parcel locker" in html  # the first method, preselected
+    assert 'id="order-summary"' in html and "Shipping: Paketautomat" in html  # the first method, preselected
 
 
 def test_invalid_input_is_422_with_every_message_and_every_value_kept(client, db_session, filled_cart):
@@ -73,7 +73,7 @@ def test_invalid_input_is_422_with_every_message_and_every_value_kept(client, db
         assert value in html
     home = db_session.exec(select(ShippingMethod).where(ShippingMethod.name == "Home delivery")).one()
     assert f'value="{home.id}" required\n               checked' in html
-    assert "Shipping: Home delivery" in html  # the summary follows the posted choice
+    assert "Shipping: Hemleverans" in html  # the summary follows the posted choice
     assert orders(db_session) == []
 
 
@@ -119,8 +119,8 @@ def test_confirmation_page_shows_the_order_and_the_transfer_instructions(client,
     assert response.status_code == 200
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert order.number in html
-    assert "Pay to FI49 5000 9420 0287 30" in html  # the method's instructions
-    assert "Bank transfer" in html and "Shipping: Home delivery" in html
+    assert "Betala till FI49 5000 9420 0287 30" in html  # the method's instructions, in Swedish
+    assert "Banköverföring" in html and "Shipping: Hemleverans" in html
     assert order.total == 337894 and sek(order.total) in html  # 2 × 1 449,32 + 3 × 111,79 + 144,93
     assert [(rate, vat) for rate, _gross, vat in order.vat_breakdown()] == [(2500, 57973 + 2899), (1200, 3593)]  # per line, rounded
     assert "VAT 25 % included" in html and sek(60872) in html
@@ -141,7 +141,7 @@ def test_out_of_stock_at_checkout_is_409_and_keeps_the_cart(client, db_session, 
     response = checkout(client, db_session)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Sorry, only 1 of Rain jacket left in stock." in html
+    assert "Sorry, only 1 of Regnjacka left in stock." in html
     assert 'value="Storgatan 1"' in html
     assert orders(db_session) == []
     assert product(db_session, "dark-roast-coffee-500-g").stock == 200  # the whole placement rolled back
@@ -212,6 +212,6 @@ def test_summary_follows_the_chosen_shipping_method_with_htmx(client, db_session
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert html.strip().startswith("<section id=\"order-summary\"")
-    assert "Shipping: Store pickup" in html
+    assert "Shipping: Hämta i butik" in html
     assert sek(2 * 144932 + 3 * 11179) in html  # the goods, shipping free
     assert client.get("/sv/checkout/summary").status_code == 303  # without htmx: the checkout page

@@ -48,7 +48,8 @@ def test_another_process_s_change_shows_within_the_cache_time(app, client, db_se
     client.get("/en/")
     other_process = create_engine(app.config["DATABASE_URL"])  # no ORM session of ours sees this write
     with other_process.begin() as connection:
-        connection.execute(text("UPDATE category SET name = 'Trails' WHERE slug = 'outdoor'"))
+        connection.execute(text("UPDATE category_text SET name = 'Trails' WHERE language = 'en' AND category_id = "
+                                "(SELECT id FROM category WHERE slug = 'outdoor')"))
     other_process.dispose()
     assert ">Trails<" not in client.get("/en/").get_data(as_text=True)  # cached for now
     now = reference.time.monotonic()
