@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from shop.models import Product
+from shop.models import Product, ProductText
 from shop.storefront import fragments
 
 from .conftest import add_to_cart, product
@@ -29,8 +29,10 @@ def test_a_listing_shown_again_runs_no_product_query(client, query_counter):
 def test_a_committed_product_change_shows_at_once(client, db_session):
     assert "Rain jacket" in client.get("/en/").get_data(as_text=True)
     jacket = product(db_session, "rain-jacket")
-    jacket.name = "Storm shell"
-    db_session.add(jacket)
+    english = db_session.exec(select(ProductText).where(ProductText.product_id == jacket.id,
+                                                         ProductText.language == "en")).one()
+    english.name = "Storm shell"  # the shopper's text: a product_text row
+    db_session.add(english)
     db_session.commit()
     html = client.get("/en/").get_data(as_text=True)
     assert "Storm shell" in html and ">Rain jacket<" not in html
