@@ -1,6 +1,8 @@
 from flask import Blueprint
 from werkzeug.routing import BaseConverter
 
+from shop.error_pages import register_area
+
 bp = Blueprint("storefront", __name__)
 
 
@@ -15,3 +17,6 @@ class VersionCodeConverter(BaseConverter):
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("version", VersionCodeConverter))
 
 from . import cart, checkout, context, klarna, views  # noqa: E402,F401  (routes and hooks register on bp)
+from .errors import STOREFRONT_ERRORS  # noqa: E402
+
+bp.record_once(lambda state: register_area(state.app, STOREFRONT_ERRORS))
