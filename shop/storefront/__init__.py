@@ -16,7 +16,7 @@ class VersionCodeConverter(BaseConverter):
 # Deferred like the routes below, and recorded before them: the converter exists when they are added.
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("version", VersionCodeConverter))
 
-from . import cart, checkout, context, klarna, views  # noqa: E402,F401  (routes and hooks register on bp)
+from . import cart, checkout, context, klarna, languages, views  # noqa: E402,F401  (routes and hooks register on bp)
 from .errors import STOREFRONT_ERRORS  # noqa: E402
 
 bp.record_once(lambda state: register_area(state.app, STOREFRONT_ERRORS))
