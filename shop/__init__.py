@@ -42,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     Htmx(app)
     _init_login(app)
+    from .error_pages import init_app as init_error_pages
     from .i18n import init_app as init_i18n
     from .web import init_app as init_web
 
@@ -49,6 +50,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_i18n(app)
     init_web(app)
+    init_error_pages(app)
     init_static(app)
     security.init_app(app)
     _register_blueprints(app)

@@ -16,7 +16,7 @@ def select_locale() -> str:
     version = g.get("shop_version")
     if version is not None:
         return version.language
-    if request and request.blueprint == "admin":
+    if request and (request.blueprint == "admin" or g.get("admin_error_page")):
         if current_user.is_authenticated and current_user.locale in LANGUAGES:
             return current_user.locale
         chosen = session.get("admin_locale")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .error_pages import error_page
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -81,7 +83,7 @@ def _init_limiter(app: Flask) -> Limiter:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(_error: RateLimitExceeded):
-        return render_template("errors/429.html"), 429  # the limiter adds Retry-After afterwards
+        return error_page("errors/429.html", 429)  # the limiter adds Retry-After afterwards
 
     return limiter
 

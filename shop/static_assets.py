@@ -2,6 +2,7 @@
 
 `url_for('static', filename=...)` gets `?v=<content hash>`: a changed file gets a new URL, so the old
 one may be cached forever. The files are read and compressed once, when the app starts.
+A few files are also answered at the site root, where browsers and crawlers look for them.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from flask import Flask, Response, abort, request
 FINGERPRINT = "v"
 COMPRESSED_TYPES = ("text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json")
 FOREVER = 365 * 24 * 3600
+ROOT_FILES = ("favicon.ico", "robots.txt")
+ROOT_FILE_MAX_AGE = 24 * 3600  # their URL never changes: cached a day, then revalidated by ETag
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,16 @@ def init_app(app: Flask) -> None:
         return _serve(asset)
 
     app.view_functions["static"] = static
+    for filename in ROOT_FILES:
+        _serve_at_root(app, filename, assets[filename])
 
 
-def _serve(asset: Asset) -> Response:
+def _serve_at_root(app: Flask, filename: str, asset: Asset) -> None:
+    app.add_url_rule(f"/{filename}", endpoint=f"root_{Path(filename).stem}",
+                     view_func=lambda: _serve(asset, max_age=ROOT_FILE_MAX_AGE))
+
+
+def _serve(asset: Asset, max_age: int | None = None) -> Response:
     if request.method not in ("GET", "HEAD"):
         abort(405)
     gzipped = asset.gzipped is not None and "gzip" in request.accept_encodings
@@ -75,6 +85,9 @@ def _serve(asset: Asset) -> Response:
         response.cache_control.public = True
         response.cache_control.max_age = FOREVER
         response.cache_control.immutable = True
+    elif max_age is not None:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
     else:  # an old or bare URL: always ask again (the ETag makes that cheap)
         response.cache_control.no_cache = True
     return response.make_conditional(request)

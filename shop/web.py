@@ -64,15 +64,3 @@ def init_app(app: Flask) -> None:
     def vary_on_htmx(response: Response) -> Response:
         response.vary.add("HX-Request")
         return response
-
-    @app.errorhandler(404)
-    def not_found(_error):
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(500)
-    def server_error(_error):
-        return render_template("errors/500.html"), 500
-
-    @app.errorhandler(400)
-    def bad_request(error):
-        return render_template("errors/400.html", reason=getattr(error, "description", "")), 400

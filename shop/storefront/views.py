@@ -21,7 +21,7 @@ def root():
     return redirect(url_for("storefront.front", version_code=version.code), code=302)
 
 
-@bp.get("/<version_code>/")
+@bp.get("/<version:version_code>/")  # the one rule a single segment reaches
 def front():
     return render_template("storefront/catalog/front.html", categories=shop_categories(),
                            listing=product_listing(None, _page()))

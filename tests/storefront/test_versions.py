@@ -52,7 +52,7 @@ def test_finnish_version_shows_eur_and_its_vat_rate(client):
     assert '<html lang="fi">' in html
 
 
-def test_header_has_shop_name_categories_version_switcher_and_cart_badge(client):
+def test_header_has_shop_name_categories_language_switcher_and_cart_badge(client):
     html = client.get("/en/").get_data(as_text=True)
     header = html[html.index("<header"):html.index("</header>")]
     assert "Nordshop" in header
