@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from .crypto import encrypt_secret
 from .models import (
     Category, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion, User, VatRate,
+    VersionProductPrice, VersionShippingPrice,
 )
 
 VERSIONS = [
@@ -48,6 +49,13 @@ PRODUCTS = [
 
 SHIPPING = [("Parcel locker", 590, 1), ("Home delivery", 1290, 2), ("Store pickup", 0, 3)]
 
+# Price lists: how each version rounds derived prices, and the prices set by hand (minor units).
+PRICE_ROUNDING = {"sv": "whole_9"}  # 1 449 kr, 69 kr; the others convert exactly
+PRICE_LISTS = {
+    "sv": {"products": {"JKT-002": 149500, "HOM-303": 129500, "TEA-102": 7500},
+           "shipping": {"Parcel locker": 5900}},
+}
+
 
 def load_demo_data(session: Session, *, admin_email: str, admin_password: str, config: Mapping[str, Any]) -> bool:
     if session.exec(select(ShopVersion)).first() is not None:
@@ -56,6 +64,8 @@ def load_demo_data(session: Session, *, admin_email: str, admin_password: str, c
     _catalogue(session)
     for name, price, position in SHIPPING:
         session.add(ShippingMethod(name=name, price=price, position=position))
+    session.flush()
+    _price_lists(session, versions)
     _payment_methods(session, versions, config)
     admin = User(email=admin_email, locale="fi", password_hash="")
     admin.set_password(admin_password)
@@ -68,7 +78,8 @@ def _versions(session: Session) -> list[ShopVersion]:
     versions = []
     for position, (code, name, country, currency, locale, rate, vat) in enumerate(VERSIONS):
         version = ShopVersion(code=code, name=name, country=country, currency=currency, locale=locale,
-                              exchange_rate=rate, is_default=(position == 0), position=position)
+                              exchange_rate=rate, is_default=(position == 0), position=position,
+                              price_rounding=PRICE_ROUNDING.get(code, "none"))
         session.add(version)
         session.flush()
         for tax_class, value in vat.items():
@@ -87,6 +98,17 @@ def _catalogue(session: Session) -> None:
         slug = name.lower().replace(" ", "-").replace("(", "").replace(")", "").replace(":", "")
         session.add(Product(sku=sku, slug=slug, name=name, category_id=categories[category].id, price=price,
                             tax_class=tax_class, stock=stock, description=f"{name}, made for northern seasons."))
+
+
+def _price_lists(session: Session, versions: list[ShopVersion]) -> None:
+    products = {product.sku: product.id for product in session.exec(select(Product))}
+    shipping = {method.name: method.id for method in session.exec(select(ShippingMethod))}
+    for version in versions:
+        prices = PRICE_LISTS.get(version.code, {})
+        for sku, price in prices.get("products", {}).items():
+            session.add(VersionProductPrice(version_id=version.id, product_id=products[sku], price=price))
+        for name, price in prices.get("shipping", {}).items():
+            session.add(VersionShippingPrice(version_id=version.id, shipping_method_id=shipping[name], price=price))
 
 
 def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapping[str, Any]) -> None:
