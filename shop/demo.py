@@ -10,7 +10,7 @@ from .crypto import encrypt_secret
 from .demo_texts import BANK_TRANSFER_TEXTS, CATEGORY_TEXTS, PRODUCT_TEXTS, SHIPPING_TEXTS
 from .models import (
     Category, CategoryText, PaymentMethod, PaymentMethodText, PaymentMethodVersion, Product, ProductText,
-    ShippingMethod, ShippingMethodText, ShopVersion, User, VatRate,
+    ShippingMethod, ShippingMethodText, ShopVersion, User, VatRate, VersionProductPrice, VersionShippingPrice,
 )
 
 VERSIONS = [
@@ -50,6 +50,13 @@ PRODUCTS = [
 
 SHIPPING = [("Parcel locker", 590, 1), ("Home delivery", 1290, 2), ("Store pickup", 0, 3)]
 
+# Price lists: how each version rounds derived prices, and the prices set by hand (minor units).
+PRICE_ROUNDING = {"sv": "whole_9"}  # 1 449 kr, 69 kr; the others convert exactly
+PRICE_LISTS = {
+    "sv": {"products": {"JKT-002": 149500, "HOM-303": 129500, "TEA-102": 7500},
+           "shipping": {"Parcel locker": 5900}},
+}
+
 
 def load_demo_data(session: Session, *, admin_email: str, admin_password: str, config: Mapping[str, Any]) -> bool:
     if session.exec(select(ShopVersion)).first() is not None:
@@ -59,6 +66,8 @@ def load_demo_data(session: Session, *, admin_email: str, admin_password: str, c
     for name, price, position in SHIPPING:
         texts = [ShippingMethodText(language=language, name=text) for language, text in SHIPPING_TEXTS[name].items()]
         session.add(ShippingMethod(name=name, price=price, position=position, texts=texts))
+    session.flush()
+    _price_lists(session, versions)
     _payment_methods(session, versions, config)
     admin = User(email=admin_email, locale="fi", password_hash="")
     admin.set_password(admin_password)
@@ -71,7 +80,8 @@ def _versions(session: Session) -> list[ShopVersion]:
     versions = []
     for position, (code, name, country, currency, locale, rate, vat) in enumerate(VERSIONS):
         version = ShopVersion(code=code, name=name, country=country, currency=currency, locale=locale,
-                              exchange_rate=rate, is_default=(position == 0), position=position)
+                              exchange_rate=rate, is_default=(position == 0), position=position,
+                              price_rounding=PRICE_ROUNDING.get(code, "none"))
         session.add(version)
         session.flush()
         for tax_class, value in vat.items():
@@ -97,6 +107,17 @@ def _catalogue(session: Session) -> None:
 def _product_texts(sku: str) -> list[ProductText]:
     return [ProductText(language=language, name=name, description=description)
             for language, (name, description) in PRODUCT_TEXTS[sku].items()]
+
+
+def _price_lists(session: Session, versions: list[ShopVersion]) -> None:
+    products = {product.sku: product.id for product in session.exec(select(Product))}
+    shipping = {method.name: method.id for method in session.exec(select(ShippingMethod))}
+    for version in versions:
+        prices = PRICE_LISTS.get(version.code, {})
+        for sku, price in prices.get("products", {}).items():
+            session.add(VersionProductPrice(version_id=version.id, product_id=products[sku], price=price))
+        for name, price in prices.get("shipping", {}).items():
+            session.add(VersionShippingPrice(version_id=version.id, shipping_method_id=shipping[name], price=price))
 
 
 def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapping[str, Any]) -> None:

@@ -84,6 +84,47 @@ def convert_to_base(amount: int, rate: Decimal, currency: str) -> int:
     return _rescale(amount * denominator, numerator, exponent(BASE_CURRENCY) - exponent(currency))
 
 
+# Rounding rules for prices derived from the base price, as (step, offset) in whole units of the
+# currency: the result is offset + k·step (k ≥ 0) nearest to the exact conversion, halves up.
+ROUNDING_RULES = {
+    "none": None,             # exact minor units: 1 449,32
+    "whole": (1, 0),          # whole units: 1 449
+    "whole_9": (10, 9),       # whole units ending in 9: 1 449, 69
+    "ends_90": (1, Decimal("0.90")),  # 1 448,90
+    "ends_95": (1, Decimal("0.95")),  # 1 448,95
+}
+
+
+def rounding_step(rule: str, currency: str) -> tuple[int, int]:
+    """The rule's (step, offset) in minor units of `currency`; (1, 0) for exact minor units."""
+    if rule not in ROUNDING_RULES:
+        raise ValueError(f"unknown rounding rule {rule!r}")
+    spec = ROUNDING_RULES[rule]
+    if spec is None:
+        return 1, 0
+    unit = 10 ** exponent(currency)
+    step, offset = spec
+    return step * unit, int(offset * unit)
+
+
+def convert_rounded(amount: int, rate: Decimal, currency: str, rule: str) -> int:
+    """Convert base-currency minor units and round by `rule`, from the exact value (no double rounding).
+
+    Zero stays zero (free stays free) and nothing else rounds down to zero; amounts are prices, not negative.
+    """
+    if amount < 0:
+        raise ValueError("prices are not negative")
+    step, offset = rounding_step(rule, currency)
+    if amount == 0:
+        return 0
+    numerator, denominator = _exact_rate(rate)
+    shift = exponent(currency) - exponent(BASE_CURRENCY)
+    exact_numerator = amount * numerator * 10 ** max(shift, 0)
+    exact_denominator = denominator * 10 ** max(-shift, 0)
+    steps = divide_rounded(exact_numerator - offset * exact_denominator, step * exact_denominator)
+    return offset + step * max(steps, 0 if offset else 1)
+
+
 def to_decimal(amount: int, currency: str) -> Decimal:
     """Major units as Decimal, for display and formatting only."""
     return Decimal(amount).scaleb(-exponent(currency))

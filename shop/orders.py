@@ -14,7 +14,7 @@ from .models import (
     Cart, Order, OrderEvent, OrderLine, Payment, PaymentMethod, Product, Shipment, ShipmentLine,
     ShippingMethod, ShopVersion, utcnow,
 )
-from .pricing import product_price, shipping_price
+from .pricing import PriceList, load_price_list
 
 ORDER_NUMBER_OFFSET = 100000
 
@@ -83,13 +83,18 @@ def release_stock(session: Session, order: Order) -> None:
 
 
 def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer: Customer,
-                shipping: ShippingMethod, payment_method: PaymentMethod,
+                shipping: ShippingMethod, payment_method: PaymentMethod, prices: PriceList | None = None,
                 languages: tuple[str, ...] | None = None) -> Order:
-    """Turn a cart into an order: prices frozen in the version's currency, names in the shopper's
-    `languages` (default: the version's, then the default version's), stock reserved.
+    """Turn a cart into an order: prices from the version's price list frozen on the lines, names in the
+    shopper's `languages` (default: the version's, then the default version's), stock reserved.
+
+    `prices` is the price list the shopper's cart and checkout were shown with; by default (orders taken
+    by staff) the version's price list as stored now.
 
     The caller commits; OutOfStock rolls the whole placement back.
     """
+    if prices is None:
+        prices = load_price_list(session, version, product_ids=[item.product_id for item in cart.items])
     order = Order(
         version_id=version.id, currency=version.currency, exchange_rate=version.exchange_rate,
         locale=version.locale, country=version.country, shipping_method_id=shipping.id,
@@ -105,11 +110,11 @@ def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer:
         session.add(OrderLine(
             order_id=order.id, product_id=product.id, kind=product.kind, reference=product.sku,
             name=product.in_language(languages).name, quantity=item.quantity,
-            unit_price=product_price(product, version), tax_rate=version.rate_for(product.tax_class),
+            unit_price=prices.product_price(product), tax_rate=version.rate_for(product.tax_class),
         ))
     session.add(OrderLine(
         order_id=order.id, kind="shipping_fee", reference="shipping", name=shipping.in_language(languages).name,
-        quantity=1, unit_price=shipping_price(shipping, version), tax_rate=version.rate_for(shipping.tax_class),
+        quantity=1, unit_price=prices.shipping_price(shipping), tax_rate=version.rate_for(shipping.tax_class),
     ))
     add_event(session, order, "placed", N_("Order placed in shop version %(version)s"),
               message_args={"version": version.code}, currency=order.currency,

@@ -147,10 +147,19 @@ class ShippingMethodForm(FlaskForm):
     active = BooleanField(_l("Active (offered at checkout)"))
 
 
+ROUNDING_LABELS = {  # shop.money.ROUNDING_RULES
+    "none": _l("Exact conversion (1 449,32)"), "whole": _l("Whole units (1 449)"),
+    "whole_9": _l("Whole units ending in 9 (1 449, 69)"), "ends_90": _l("Ending in ,90 (1 448,90)"),
+    "ends_95": _l("Ending in ,95 (1 448,95)"),
+}
+
+
 class ShopVersionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     exchange_rate = ExchangeRateField(_l("Exchange rate (units per 1 EUR)"),
                                       validators=[InputRequired(_l("Enter the exchange rate."))])
+    price_rounding = SelectField(_l("Rounding of converted prices"),
+                                 choices=[SelectChoice(rule, label) for rule, label in ROUNDING_LABELS.items()])
     active = BooleanField(_l("Active"))
 
 

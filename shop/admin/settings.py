@@ -83,6 +83,7 @@ def _apply_shop_version(form, version: ShopVersion) -> None:
     session = db()
     version.name = form.name.data.strip()
     version.exchange_rate = form.exchange_rate.data
+    version.price_rounding = form.price_rounding.data
     version.active = form.active.data
     rates = {rate.tax_class: rate for rate in version.vat_rates}
     for tax_class in TAX_CLASSES:

@@ -8,6 +8,7 @@ from .orders import (
     LINE_KINDS, ORDER_STATUSES, Cart, CartItem, Order, OrderEvent, OrderLine, Shipment, ShipmentLine, new_token,
 )
 from .outbox import OUTBOX_STATUSES, OutboxMessage
+from .price_lists import VersionProductPrice, VersionShippingPrice
 from .payments import PROVIDERS, KlarnaCall, Payment, PaymentEvent, PaymentMethod, PaymentMethodVersion
 from .returns import Return, ReturnLine
 from .texts import CategoryText, LocalText, PaymentMethodText, ProductText, ShippingMethodText
@@ -26,4 +27,5 @@ __all__ = [
     "new_token", "utcnow",
 ]
 __all__ += ["CategoryText", "LocalText", "PaymentMethodText", "ProductText", "ShippingMethodText"]
+__all__ += ["VersionProductPrice", "VersionShippingPrice"]
 __all__ += ["LINK_CHANNELS", "PaymentHold", "PaymentLink", "StaffAlert"]

@@ -19,6 +19,8 @@ class ShopVersion(SQLModel, table=True):
     currency: str = Field(max_length=3)
     locale: str = Field(max_length=10)  # e.g. fi-FI
     exchange_rate: Decimal = Field(default=Decimal(1), sa_column=Column(Numeric(14, 6), nullable=False))
+    # How prices without an explicit one in the version's price list are rounded (shop.money.ROUNDING_RULES).
+    price_rounding: str = Field(default="none", max_length=16, sa_column_kwargs={"server_default": "none"})
     is_default: bool = False
     active: bool = True
     position: int = 0

@@ -26,7 +26,7 @@ from shop.i18n import money
 from shop.i18n_markers import N_, money_arg
 from shop.models import Order, Payment, PaymentEvent, Product, ShopVersion
 from shop.orders import OutOfStock
-from shop.pricing import product_price
+from shop.pricing import load_price_list
 
 from . import service, states
 from .common import add_payment_event
@@ -116,7 +116,8 @@ def proposed_lines(session: Session, order: Order, request: EditRequest) -> list
     products = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(ids)))} if ids else {}  # type: ignore[union-attr]
     with force_locale(order.locale.split("-")[0]):
         names = {"discount": _("Discount"), "payment_fee": _("Payment fee")}
-    prices = {product.id: product_price(product, version) for product in products.values()}
+    price_list = load_price_list(session, version, product_ids=ids) if ids else None
+    prices = {product.id: price_list.product_price(product) for product in products.values()}
     return propose(order, request, products, version, names, prices)
 
 

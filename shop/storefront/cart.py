@@ -20,7 +20,7 @@ from .carts import (
     QuantityError, add_to_cart, current_cart, find_item, price_cart, remove_item, set_quantity,
 )
 from .catalog import active_product, offered_payment_methods, products_by_id
-from .context import current_version
+from .context import current_prices, current_version
 from .forms import QuantityForm
 from .pending import pending_order
 from .texts import name_of
@@ -33,7 +33,8 @@ ADD_PARTIAL = "storefront/catalog/_add_to_cart.html"
 
 def cart_context(**extra: Any) -> dict[str, Any]:
     session = db()
-    return {"priced": price_cart(session, current_cart(session, current_version()), current_version()),
+    return {"priced": price_cart(session, current_cart(session, current_version()), current_version(),
+                                    current_prices()),
             "line_errors": {}, "typed": {}, **extra}
 
 

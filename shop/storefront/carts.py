@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from shop.models import Cart, CartItem, Product, ShopVersion, utcnow
 from shop.models.orders import vat_breakdown
 from shop.money import line_total, vat_of_gross
-from shop.pricing import product_price
+from shop.pricing import PriceList
 
 from .catalog import products_by_id
 from .texts import name_of
@@ -176,13 +176,13 @@ class PricedCart:
         return vat_breakdown(self.lines)
 
 
-def price_cart(session: Session, cart: Cart | None, version: ShopVersion) -> PricedCart:
+def price_cart(session: Session, cart: Cart | None, version: ShopVersion, prices: PriceList) -> PricedCart:
     items = cart.items if cart else []
     products = products_by_id(session, (item.product_id for item in items))
-    lines = [_priced_line(products[item.product_id], item.quantity, version) for item in items]
+    lines = [_priced_line(products[item.product_id], item.quantity, version, prices) for item in items]
     return PricedCart(currency=version.currency, lines=lines)
 
 
-def _priced_line(product: Product, quantity: int, version: ShopVersion) -> PricedLine:
-    return PricedLine(name=name_of(product), quantity=quantity, unit_price=product_price(product, version),
+def _priced_line(product: Product, quantity: int, version: ShopVersion, prices: PriceList) -> PricedLine:
+    return PricedLine(name=name_of(product), quantity=quantity, unit_price=prices.product_price(product),
                       tax_rate=version.rate_for(product.tax_class), product=product)

@@ -24,7 +24,7 @@ from shop.models import Cart, Order, Payment, PaymentMethod, ShippingMethod, Sho
 from shop.payments.states import CONFIRMED_STATES
 from shop.models.orders import vat_breakdown
 from shop.orders import Customer, OutOfStock, add_event, place_order
-from shop.pricing import shipping_price
+from shop.pricing import PriceList
 from shop.web import is_htmx
 
 from . import bp
@@ -32,7 +32,7 @@ from .carts import (
     PricedCart, PricedLine, current_cart, empty_cart, forget_cart, item_count, price_cart,
 )
 from .catalog import OfferedPaymentMethod, offered_payment_methods, order_by_token, shipping_methods
-from .context import current_version
+from .context import current_prices, current_version
 from .forms import CheckoutForm
 from .pending import cancel_replaced_order
 from .texts import name_of, shopper_languages
@@ -88,15 +88,16 @@ class CheckoutSummary:
         return vat_breakdown(self.lines)
 
 
-def shipping_line(method: ShippingMethod, version: ShopVersion) -> PricedLine:
-    return PricedLine(name=name_of(method), quantity=1, unit_price=shipping_price(method, version),
+def shipping_line(method: ShippingMethod, version: ShopVersion, prices: PriceList) -> PricedLine:
+    return PricedLine(name=name_of(method), quantity=1, unit_price=prices.shipping_price(method),
                       tax_rate=version.rate_for(method.tax_class))
 
 
 def _summary(shipping: ShippingMethod | None) -> CheckoutSummary:
     version = current_version()
-    priced = price_cart(db(), current_cart(db(), version), version)
-    return CheckoutSummary(priced, shipping_line(shipping, version) if shipping else None)
+    prices = current_prices()
+    priced = price_cart(db(), current_cart(db(), version), version, prices)
+    return CheckoutSummary(priced, shipping_line(shipping, version, prices) if shipping else None)
 
 
 def _chosen(methods: list, chosen_id: Any) -> Any:
@@ -130,7 +131,7 @@ def _place(form: CheckoutForm, shipping: list[ShippingMethod], offered: list[Off
     try:
         order = place_order(session, cart=current_cart(session, version), version=version, customer=customer,
                             shipping=_chosen(shipping, form.shipping_method.data), payment_method=method,
-                            languages=shopper_languages())
+                            prices=current_prices(), languages=shopper_languages())
         result = start_payment(session, order, method)
     except OutOfStock as error:
         session.rollback()

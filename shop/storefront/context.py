@@ -8,14 +8,15 @@ from flask_babel import refresh as refresh_locale
 
 from shop.db import db, get_engine
 from shop.models import Category, ShopVersion
-from shop.pricing import product_price, shipping_price
+from shop.pricing import PriceList, load_price_list
 
 from . import bp, carts
 from .reference import reference
 from .texts import catalogue_text
 
 VERSION_ARG = "version_code"
-REQUEST_STATE = ("shop_version", "shop_versions", "shop_categories", "shop_cart", "shop_text_languages")
+REQUEST_STATE = ("shop_version", "shop_prices", "shop_versions", "shop_categories", "shop_cart",
+                 "shop_text_languages")
 
 
 def shop_versions() -> list[ShopVersion]:
@@ -27,6 +28,15 @@ def shop_versions() -> list[ShopVersion]:
 
 def current_version() -> ShopVersion:
     return g.shop_version
+
+
+def current_prices() -> PriceList:
+    """The current version's price list, from the process's cache like the version itself; one per request."""
+    if "shop_prices" not in g:
+        version = current_version()
+        cached = reference(get_engine()).price_lists.get(version.id)
+        g.shop_prices = cached if cached is not None else load_price_list(db(), version)
+    return g.shop_prices
 
 
 @bp.app_url_value_preprocessor
@@ -76,8 +86,8 @@ def storefront_globals() -> dict[str, Any]:
         "shop_categories": shop_categories,
         "text_of": catalogue_text,
         "cart_item_count": _cart_item_count,
-        "price_of": lambda product: product_price(product, current_version()),
-        "shipping_price": lambda method: shipping_price(method, current_version()),
+        "price_of": lambda product: current_prices().product_price(product),
+        "shipping_price": lambda method: current_prices().shipping_price(method),
         "vat_rate_of": lambda item: current_version().rate_for(item.tax_class),
         "is_available": carts.is_available,
         "max_quantity": carts.max_quantity,

@@ -30,7 +30,8 @@ LISTING = "storefront/catalog/_listing.html"
 TOKEN_PLACEHOLDER = "\x00csrf-token\x00"
 CACHE_SECONDS = 10.0
 MAX_ENTRIES = 256  # URLs with odd query strings must not grow a worker's memory
-CATALOGUE_TABLES = frozenset({"product", "category", "shop_version", "vat_rate"})
+CATALOGUE_TABLES = frozenset({"product", "category", "shop_version", "vat_rate", "version_product_price",
+                              "version_shipping_price"})
 CATALOGUE_PREFIXES = ("product_", "price", "category_")
 
 _generations: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()

@@ -1,9 +1,9 @@
-"""Shop versions (with their VAT rates) and categories (with their texts), kept per process.
+"""Shop versions (with their VAT rates and price lists) and categories (with their texts), kept per process.
 
 Every storefront request needs them and merchants rarely change them. A commit that changes one
 (admin settings, the catalogue admin, demo data) drops this process's copy at once; other worker
 processes reload theirs within CACHE_SECONDS. The cached rows are detached from any session and
-only read: views use them for ids, codes, names and rates.
+only read: views use them for ids, codes, names, rates and prices.
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from shop.models import Category, CategoryText, ShopVersion, VatRate
+from shop.models import Category, CategoryText, ShopVersion, VatRate, VersionProductPrice, VersionShippingPrice
+from shop.pricing import PriceList, load_price_lists
 
 from .catalog import active_versions, categories
 from .committed_changes import after_committed_changes
 
 CACHE_SECONDS = 10.0
-REFERENCE_MODELS = (ShopVersion, VatRate, Category, CategoryText)
+REFERENCE_MODELS = (ShopVersion, VatRate, Category, CategoryText, VersionProductPrice, VersionShippingPrice)
 _CHANGED = "storefront_reference_changed"
 
 
@@ -29,6 +30,7 @@ _CHANGED = "storefront_reference_changed"
 class Reference:
     versions: list[ShopVersion]
     categories: list[Category]
+    price_lists: dict[int, PriceList]  # by version id
     loaded_at: float
 
 
@@ -53,8 +55,9 @@ def _load(engine: Engine) -> Reference:
     with Session(engine, expire_on_commit=False) as session:
         versions = active_versions(session)
         loaded_categories = categories(session)
+        price_lists = load_price_lists(session, versions)
         session.expunge_all()
-    return Reference(versions, loaded_categories, time.monotonic())
+    return Reference(versions, loaded_categories, price_lists, time.monotonic())
 
 
 after_committed_changes(_CHANGED, lambda model: issubclass(model, REFERENCE_MODELS), forget)

@@ -273,7 +273,8 @@ def test_a_product_added_to_a_swedish_order_is_priced_in_kronor(admin_client, se
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     order = reloaded(session, order)
     added = line_of(order, "MUG-106")
-    assert (added.quantity, added.unit_price, added.tax_rate) == (2, 17864, 2500)  # 15,90 € at 11,235 kr/€
+    # 15,90 € at 11,235 kr/€ is 178,64 kr; the Swedish price list rounds to whole kronor ending in 9
+    assert (added.quantity, added.unit_price, added.tax_rate) == (2, 17900, 2500)
     klarna = simulator.get_order(payment.klarna_order_id)
     assert klarna["purchase_currency"] == "SEK" and klarna["order_amount"] == order.total
     assert {line["reference"]: line["total_amount"] for line in klarna["order_lines"]}["payment-fee"] == 1900

@@ -13,7 +13,7 @@ def test_a_swedish_order_shows_its_frozen_exchange_rate(admin_client, session):
     order = make_order(session, "sv", items=(("RUN-001", 1),), given_name="Åsa", family_name="Öberg")
     html = admin_client.get(f"/admin/orders/{order.number}").get_data(as_text=True)
     assert "1 EUR = 11,235 SEK" in html
-    assert "1\u00a0010,03\u00a0SEK" in html  # 89,90 € at 11,235, in the Finnish admin's notation
+    assert "1\u00a0009,00\u00a0SEK" in html  # 89,90 € at 11,235 (1 010,03) to whole kronor ending in 9, the Finnish admin's notation
     assert "25 %" in html  # Sweden's standard VAT rate via the percent filter
     assert "Åsa Öberg" in html and "Mannerheimintie 1" in html and "00100 Helsinki" in html
 

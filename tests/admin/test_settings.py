@@ -13,7 +13,7 @@ from .conftest import by_code, post
 
 
 def version_data(**changes: str) -> dict[str, str]:
-    data = {"name": "Sverige", "exchange_rate": "11,235", "active": "y",
+    data = {"name": "Sverige", "exchange_rate": "11,235", "active": "y", "price_rounding": "whole_9",
             "vat_standard": "25", "vat_reduced": "12", "vat_low": "6", "vat_zero": "0"}
     return {**data, **changes}
 

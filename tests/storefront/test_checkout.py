@@ -3,7 +3,7 @@ import pytest
 from sqlmodel import select
 
 from shop.models import Order, OrderEvent, PaymentMethodVersion, ShippingMethod
-from shop.pricing import product_price, shipping_price
+from shop.pricing import load_price_list
 from shop.storefront import checkout as checkout_module
 
 from .conftest import (
@@ -54,7 +54,8 @@ def test_checkout_page_offers_country_shipping_and_published_payment_methods(cli
     html = client.get("/sv/checkout").get_data(as_text=True)
     assert "Sverige" in html  # the version's country, fixed
     home = db_session.exec(select(ShippingMethod).where(ShippingMethod.name == "Home delivery")).one()
-    assert "144,93\xa0kr" in html and shipping_price(home, version(db_session, "sv")) == 14493
+    # 12,90 € at 11,235 kr/€ is 144,93 kr; the Swedish version rounds to whole kronor ending in 9
+    assert "149,00\xa0kr" in html and load_price_list(db_session, version(db_session, "sv")).shipping_price(home) == 14900
     assert html.index("Klarna") < html.index("Banköverföring")  # by position, named in Swedish
     assert 'class="tag tag-test"' not in html
     assert 'id="order-summary"' in html and "Shipping: Paketautomat" in html  # the first method, preselected
@@ -87,7 +88,7 @@ def test_made_up_choices_are_422_not_500(client, db_session, filled_cart):
 
 
 def test_bank_transfer_order_in_sek(client, db_session, filled_cart):
-    sv = version(db_session, "sv")
+    sv = load_price_list(db_session, version(db_session, "sv"))
     jacket, coffee = product(db_session, "rain-jacket"), product(db_session, "dark-roast-coffee-500-g")
     response = checkout(client, db_session)
 
@@ -99,12 +100,14 @@ def test_bank_transfer_order_in_sek(client, db_session, filled_cart):
     lines = {line.reference: (line.kind, line.quantity, line.unit_price, line.tax_rate) for line in order.lines}
     home = db_session.exec(select(ShippingMethod).where(ShippingMethod.name == "Home delivery")).one()
     assert lines == {
-        "JKT-002": ("physical", 2, product_price(jacket, sv), 2500),
-        "COF-101": ("physical", 3, product_price(coffee, sv), 1200),
-        "shipping": ("shipping_fee", 1, shipping_price(home, sv), 2500),
+        "JKT-002": ("physical", 2, sv.product_price(jacket), 2500),
+        "COF-101": ("physical", 3, sv.product_price(coffee), 1200),
+        "shipping": ("shipping_fee", 1, sv.shipping_price(home), 2500),
     }
-    assert lines["JKT-002"][2] == 144932 and lines["COF-101"][2] == 11179
-    assert order.total == 2 * 144932 + 3 * 11179 + 14493
+    # the jacket's price is set in the Swedish price list; coffee (111,79 kr) and shipping (144,93 kr) are
+    # converted and rounded to whole kronor ending in 9
+    assert (lines["JKT-002"][2], lines["COF-101"][2], lines["shipping"][2]) == (149500, 10900, 14900)
+    assert order.total == 2 * 149500 + 3 * 10900 + 14900
     assert (jacket.stock, coffee.stock) == (23, 197)  # 25 - 2, 200 - 3
     kinds = [event.kind for event in db_session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id))]
     assert kinds == ["placed", "awaiting_payment"]
@@ -121,10 +124,10 @@ def test_confirmation_page_shows_the_order_and_the_transfer_instructions(client,
     assert order.number in html
     assert "Betala till FI49 5000 9420 0287 30" in html  # the method's instructions, in Swedish
     assert "Banköverföring" in html and "Shipping: Hemleverans" in html
-    assert order.total == 337894 and sek(order.total) in html  # 2 × 1 449,32 + 3 × 111,79 + 144,93
-    assert [(rate, vat) for rate, _gross, vat in order.vat_breakdown()] == [(2500, 57973 + 2899), (1200, 3593)]  # per line, rounded
-    assert "VAT 25 % included" in html and sek(60872) in html
-    assert "VAT 12 % included" in html and sek(3593) in html
+    assert order.total == 346600 and sek(order.total) in html  # 2 × 1 495 + 3 × 109 + 149
+    assert [(rate, vat) for rate, _gross, vat in order.vat_breakdown()] == [(2500, 59800 + 2980), (1200, 3504)]  # per line, rounded
+    assert "VAT 25 % included" in html and sek(62780) in html
+    assert "VAT 12 % included" in html and sek(3504) in html
     assert 'class="badge" aria-label="0 items">0<' in html
 
 
@@ -213,5 +216,5 @@ def test_summary_follows_the_chosen_shipping_method_with_htmx(client, db_session
     assert response.status_code == 200 and "<html" not in html
     assert html.strip().startswith("<section id=\"order-summary\"")
     assert "Shipping: Hämta i butik" in html
-    assert sek(2 * 144932 + 3 * 11179) in html  # the goods, shipping free
+    assert sek(2 * 149500 + 3 * 10900) in html  # the goods, shipping free
     assert client.get("/sv/checkout/summary").status_code == 303  # without htmx: the checkout page

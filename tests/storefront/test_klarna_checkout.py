@@ -294,3 +294,36 @@ def test_a_klarna_method_whose_secret_cannot_be_read_fails_clearly(client, db_se
     assert "Klarna could not start the payment" in client.get("/en/cart").get_data(as_text=True)
     [payment] = payments_of(db_session, the_order(db_session))
     assert payment.state == states.FAILED
+
+
+def test_a_swedish_order_follows_the_price_list_through_klarna(client, db_session, callbacks, simulator,
+                                                               merchant_client):
+    """A price set in the admin and a rounded one: what the shopper sees is what Klarna is sent."""
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+
+    from shop.models import ShopVersion
+
+    sv = db_session.exec(select(ShopVersion).where(ShopVersion.code == "sv")).one()
+    shoe, honey = product(db_session, "trail-running-shoe"), product(db_session, "forest-honey-350-g")
+    admin_page = f"/admin/settings/shop-versions/{sv.id}/prices"
+    saved = merchant_client.post(admin_page, data={f"product_{shoe.id}": "1 049",
+                                                   "csrf_token": token_from(merchant_client, admin_page)})
+    assert saved.status_code == 303
+    shown = {item.slug: format_currency(Decimal(price).scaleb(-2), "SEK", locale="sv_SE")
+             for item, price in ((shoe, 104900), (honey, 12900))}  # honey: 11,90 € = 133,70 kr -> 129 kr
+    for item in (shoe, honey):
+        assert shown[item.slug] in client.get(f"/sv/p/{item.slug}").get_data(as_text=True)
+        assert add_to_cart(client, "sv", item, 2).status_code == 303
+    cart = client.get("/sv/cart").get_data(as_text=True)
+    assert all(price in cart for price in shown.values())
+    client.get(on_hosted_page(client, klarna_checkout(client, db_session, "sv")))
+    order = the_order(db_session)
+    [payment] = payments_of(db_session, order)
+    klarna_order = simulator.get_order(payment.klarna_order_id)
+    unit_prices = {line["reference"]: line["unit_price"] for line in klarna_order["order_lines"]}
+    assert unit_prices == {"RUN-001": 104900, "HON-104": 12900, "shipping": 14900}  # home delivery: 144,93 -> 149 kr
+    assert {line.reference: line.unit_price for line in order.lines} == unit_prices
+    assert klarna_order["order_amount"] == order.total == 2 * 104900 + 2 * 12900 + 14900
+    assert klarna_order["order_amount"] == sum(line["total_amount"] for line in klarna_order["order_lines"])

@@ -94,3 +94,14 @@ def test_the_front_page_runs_the_same_queries_for_a_larger_catalogue(client, db_
     client.get("/fi/?page=1")
     assert len(query_counter) == few
     assert len(db_session.exec(select(Product)).all()) > 60
+
+
+def test_a_committed_price_list_change_shows_on_the_cached_listing_at_once(client, db_session):
+    from shop.models import ShopVersion, VersionProductPrice
+
+    sweden = db_session.exec(select(ShopVersion).where(ShopVersion.code == "sv")).one()
+    cap = product(db_session, "wool-cap")
+    assert "299,00\xa0kr" not in client.get("/sv/").get_data(as_text=True)
+    db_session.add(VersionProductPrice(version_id=sweden.id, product_id=cap.id, price=29900))
+    db_session.commit()
+    assert "299,00\xa0kr" in client.get("/sv/").get_data(as_text=True)

@@ -55,3 +55,24 @@ def test_another_process_s_change_shows_within_the_cache_time(app, client, db_se
     now = reference.time.monotonic()
     monkeypatch.setattr(reference.time, "monotonic", lambda: now + reference.CACHE_SECONDS + 1)
     assert ">Trails<" in client.get("/en/").get_data(as_text=True)
+
+
+def test_a_committed_price_list_change_shows_at_once_without_a_query_per_product(client, db_session, query_counter):
+    from shop.models import VersionProductPrice
+
+    from .conftest import product
+
+    jacket = product(db_session, "rain-jacket")
+    assert "1\xa0495,00\xa0kr" in client.get("/sv/c/outdoor").get_data(as_text=True)  # the demo's price list
+    row = db_session.exec(select(VersionProductPrice).where(VersionProductPrice.product_id == jacket.id)).one()
+    row.price = 139900
+    db_session.add(row)
+    db_session.commit()
+    query_counter.reset()
+    html = client.get("/sv/c/outdoor").get_data(as_text=True)
+    assert "1\xa0399,00\xa0kr" in html and "1\xa0495,00" not in html
+    reloaded = len(query_counter)
+    query_counter.reset()
+    client.get("/sv/c/outdoor")
+    assert not [s for s in query_counter.statements if "price" in s and "version_" in s]  # cached again
+    assert len(query_counter) == reloaded - 5  # the reload: versions, rates, categories, two price lists

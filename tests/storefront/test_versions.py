@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from babel.numbers import format_currency
 
-from shop.pricing import product_price
+from shop.pricing import load_price_list
 
 from .conftest import product, version
 
@@ -34,13 +34,15 @@ def test_inactive_version_is_404(client, db_session):
     assert client.get("/en/").status_code == 404
 
 
-def test_swedish_version_shows_sek_prices_converted_from_eur(client, db_session):
-    jacket, sv = product(db_session, "rain-jacket"), version(db_session, "sv")
-    price = product_price(jacket, sv)
-    assert price == 144932  # 129,00 EUR × 11,2350 = 1 449,315 SEK, rounded half away from zero
-    expected = format_currency(Decimal(price).scaleb(-2), "SEK", locale="sv_SE")  # "1 449,32 kr"
+def test_swedish_version_shows_its_price_list_in_sek(client, db_session):
+    sv = load_price_list(db_session, version(db_session, "sv"))
+    shoe, jacket = product(db_session, "trail-running-shoe"), product(db_session, "rain-jacket")
+    assert sv.product_price(shoe) == 100900  # 89,90 EUR × 11,2350 = 1 010,03 SEK, to whole kronor ending in 9
+    assert sv.product_price(jacket) == 149500  # set in the Swedish price list
     html = client.get("/sv/").get_data(as_text=True)
-    assert expected in html
+    for price in (100900, 149500):
+        assert format_currency(Decimal(price).scaleb(-2), "SEK", locale="sv_SE") in html  # "1 009,00 kr"
+    assert "1 449,32" not in html
     assert "incl. VAT 25 %" in html  # Sweden's standard rate
     assert '<html lang="sv">' in html
 
