@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0012_price_lists'
-down_revision = '0008_proof'
+down_revision = '0010_catalogue_i18n'
 branch_labels = None
 depends_on = None
 
