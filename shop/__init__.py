@@ -50,6 +50,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_i18n(app)
     init_web(app)
     init_static(app)
+    from .images import init_app as init_images
+
+    init_images(app)
     security.init_app(app)
     _register_blueprints(app)
     _register_rate_limits(app)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Mapping
 
 from sqlmodel import Session, select
 
 from .crypto import encrypt_secret
+from .images.products import add_image
+from .images.store import MediaStore
 from .models import (
     Category, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion, User, VatRate,
 )
@@ -46,6 +49,8 @@ PRODUCTS = [
     ("HOM-304", "Scented candle", "home", 1490, "standard", 80),
 ]
 
+IMAGES = Path(__file__).parent / "demo_images"  # drawn by shop/demo_art.py, one per SKU
+
 SHIPPING = [("Parcel locker", 590, 1), ("Home delivery", 1290, 2), ("Store pickup", 0, 3)]
 
 
@@ -57,6 +62,7 @@ def load_demo_data(session: Session, *, admin_email: str, admin_password: str, c
     for name, price, position in SHIPPING:
         session.add(ShippingMethod(name=name, price=price, position=position))
     _payment_methods(session, versions, config)
+    _images(session, config)
     admin = User(email=admin_email, locale="fi", password_hash="")
     admin.set_password(admin_password)
     session.add(admin)
@@ -87,6 +93,16 @@ def _catalogue(session: Session) -> None:
         slug = name.lower().replace(" ", "-").replace("(", "").replace(")", "").replace(":", "")
         session.add(Product(sku=sku, slug=slug, name=name, category_id=categories[category].id, price=price,
                             tax_class=tax_class, stock=stock, description=f"{name}, made for northern seasons."))
+
+
+def _images(session: Session, config: Mapping[str, Any]) -> None:
+    """Each product's illustration, through the resizer an upload goes through."""
+    store = MediaStore(config["MEDIA_DIR"])
+    for product in session.exec(select(Product).order_by(Product.id)):
+        source = IMAGES / f"{product.sku}.png"
+        if source.is_file():
+            add_image(session, store, product, source.read_bytes(), {}, max_bytes=config["IMAGE_MAX_BYTES"],
+                      max_pixels=config["IMAGE_MAX_PIXELS"])
 
 
 def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapping[str, Any]) -> None:

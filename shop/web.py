@@ -73,6 +73,12 @@ def init_app(app: Flask) -> None:
     def server_error(_error):
         return render_template("errors/500.html"), 500
 
+    @app.errorhandler(413)
+    def too_large(_error):
+        """MAX_CONTENT_LENGTH: Werkzeug refuses the body before anyone reads it."""
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return render_template("errors/413.html", max_megabytes=max(limit // (1024 * 1024), 1)), 413
+
     @app.errorhandler(400)
     def bad_request(error):
         return render_template("errors/400.html", reason=getattr(error, "description", "")), 400

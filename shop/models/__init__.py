@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 from .attention import LINK_CHANNELS, PaymentHold, PaymentLink, StaffAlert
 from .base import utcnow
 from .catalog import Category, Product, ShippingMethod
+from .images import ProductImage, ProductImageText
 from .orders import (
     LINE_KINDS, ORDER_STATUSES, Cart, CartItem, Order, OrderEvent, OrderLine, Shipment, ShipmentLine, new_token,
 )
@@ -24,4 +25,5 @@ __all__ = [
     "Shipment", "ShipmentLine", "ShippingMethod", "ShopVersion", "TAX_CLASSES", "User", "VatRate", "metadata",
     "new_token", "utcnow",
 ]
+__all__ += ["ProductImage", "ProductImageText"]
 __all__ += ["LINK_CHANNELS", "PaymentHold", "PaymentLink", "StaffAlert"]

@@ -1,5 +1,10 @@
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Field, Relationship, SQLModel
+
+if TYPE_CHECKING:
+    from .images import ProductImage
 
 
 class Category(SQLModel, table=True):
@@ -29,6 +34,8 @@ class Product(SQLModel, table=True):
     active: bool = True
 
     category: Category | None = Relationship(back_populates="products")
+    images: list["ProductImage"] = Relationship(back_populates="product", sa_relationship_kwargs={
+        "order_by": "[ProductImage.position, ProductImage.id]", "cascade": "all, delete-orphan"})
 
 
 class ShippingMethod(SQLModel, table=True):
