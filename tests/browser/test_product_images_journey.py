@@ -18,8 +18,9 @@ def test_an_uploaded_image_is_shown_on_the_product_page(live_server: LiveServer,
     admin_login(page, live_server.url)
     page.goto(f"{live_server.url}/admin/products/{jacket.id}")
     section = page.locator("#images")
+    photo = image_bytes(1800, 1200, "PNG", colour=(20, 90, 160))
     section.locator('input[type="file"]').set_input_files(
-        files=[{"name": "jacket.png", "mimeType": "image/png", "buffer": image_bytes(1800, 1200, "PNG", colour=(20, 90, 160))}])
+        files=[{"name": "jacket.png", "mimeType": "image/png", "buffer": photo}])
     section.locator(".upload-form").get_by_label("Alt text (Suomi)").fill("Sininen sadetakki")
     section.get_by_role("button", name="Upload image").click()
     expect(page.locator("#flashes")).to_contain_text("Image added.")
