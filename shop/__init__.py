@@ -52,6 +52,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_web(app)
     init_error_pages(app)
     init_static(app)
+    from .images import init_app as init_images
+
+    init_images(app)
     security.init_app(app)
     _register_blueprints(app)
     _register_rate_limits(app)

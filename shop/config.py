@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 30.0,
     "MAIL_SENDER": "",  # From: of customer e-mails; "" -> MERCHANT_NAME <MERCHANT_EMAIL>
     "MAIL_SEND_IN_BACKGROUND": True,  # deliver from a thread after a request that queued mail
+    # Product images (shop/images): the directory of their resized files, and what an upload may be.
+    "MEDIA_DIR": None,  # None -> instance/media
+    "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+    "IMAGE_MAX_PIXELS": 40_000_000,  # refused before decoding: a small file may unpack into gigabytes
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # a bigger request is answered 413 before it is read
 }
 
 # Read from the environment as SHOP_<NAME>; booleans and numbers are parsed.
@@ -57,7 +62,7 @@ ENVIRONMENT_KEYS = (
     "SESSION_COOKIE_SECURE", "SIMULATOR_ALLOW_IN_PRODUCTION", "REDIS_URL", "TRUSTED_PROXIES",
     "MERCHANT_NAME", "MERCHANT_EMAIL", "MERCHANT_PHONE", "MERCHANT_ADDRESS",
     "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "SMTP_TIMEOUT", "MAIL_SENDER",
-    "MAIL_SEND_IN_BACKGROUND",
+    "MAIL_SEND_IN_BACKGROUND", "MEDIA_DIR",
 )
 
 
@@ -93,6 +98,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'shop.sqlite3'}"
     if (config.get("PUBLIC_URL") or "").lower().startswith("https://"):
         config["SESSION_COOKIE_SECURE"] = True  # served over https: the cookie never travels in clear
+    if not config.get("MEDIA_DIR"):
+        config["MEDIA_DIR"] = str(instance_path / "media")
     if not config.get("SIMULATOR_STORAGE"):
         config["SIMULATOR_STORAGE"] = str(instance_path / "klarna-simulator.sqlite3")
     return config

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Mapping
 
 from sqlmodel import Session, select
 
 from .crypto import encrypt_secret
 from .demo_texts import BANK_TRANSFER_TEXTS, CATEGORY_TEXTS, PRODUCT_TEXTS, SHIPPING_TEXTS
+from .images.products import add_image
+from .images.store import MediaStore
 from .models import (
     Category, CategoryText, PaymentMethod, PaymentMethodText, PaymentMethodVersion, Product, ProductText,
     ShippingMethod, ShippingMethodText, ShopVersion, User, VatRate, VersionProductPrice, VersionShippingPrice,
@@ -48,6 +51,8 @@ PRODUCTS = [
     ("HOM-304", "Scented candle", "home", 1490, "standard", 80),
 ]
 
+IMAGES = Path(__file__).parent / "demo_images"  # drawn by shop/demo_art.py, one per SKU
+
 SHIPPING = [("Parcel locker", 590, 1), ("Home delivery", 1290, 2), ("Store pickup", 0, 3)]
 
 # Price lists: how each version rounds derived prices, and the prices set by hand (minor units).
@@ -69,6 +74,7 @@ def load_demo_data(session: Session, *, admin_email: str, admin_password: str, c
     session.flush()
     _price_lists(session, versions)
     _payment_methods(session, versions, config)
+    _images(session, config)
     admin = User(email=admin_email, locale="fi", password_hash="")
     admin.set_password(admin_password)
     session.add(admin)
@@ -118,6 +124,16 @@ def _price_lists(session: Session, versions: list[ShopVersion]) -> None:
             session.add(VersionProductPrice(version_id=version.id, product_id=products[sku], price=price))
         for name, price in prices.get("shipping", {}).items():
             session.add(VersionShippingPrice(version_id=version.id, shipping_method_id=shipping[name], price=price))
+
+
+def _images(session: Session, config: Mapping[str, Any]) -> None:
+    """Each product's illustration, through the resizer an upload goes through."""
+    store = MediaStore(config["MEDIA_DIR"])
+    for product in session.exec(select(Product).order_by(Product.id)):
+        source = IMAGES / f"{product.sku}.png"
+        if source.is_file():
+            add_image(session, store, product, source.read_bytes(), {}, max_bytes=config["IMAGE_MAX_BYTES"],
+                      max_pixels=config["IMAGE_MAX_PIXELS"])
 
 
 def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapping[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Error pages (400, 404, 429, 500) in the layout of the area the request was in, and never failing.
+"""Error pages (400, 404, 413, 429, 500) in the layout of the area the request was in, and never failing.
 
 An area (the admin, the storefront) registers how it takes a request in and which layout it shows;
 the default area takes whatever no other area claims. A page that cannot show its area's layout (the
@@ -85,6 +85,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error):
         return error_page("errors/500.html", 500)
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        """MAX_CONTENT_LENGTH: Werkzeug refuses the body before anyone reads it."""
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return error_page("errors/413.html", 413, max_megabytes=max(limit // (1024 * 1024), 1))
 
     @app.errorhandler(400)
     def bad_request(error):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def app_config(database_url: str, **extra) -> dict:
         "PUBLIC_URL": "http://localhost",
         "SERVER_NAME": None,
         "SIMULATOR_ENABLED": True,
+        # Content-hashed files: databases built outside the fixtures below may share one directory.
+        "MEDIA_DIR": str(Path(tempfile.gettempdir()) / "nordshop-test-media"),
     }
     config.update(extra)
     return config
@@ -60,8 +63,20 @@ def compiled_catalogs() -> None:
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "shop.sqlite3"
-    build_database(f"sqlite:///{path}", SIMULATOR_STORAGE=str(path.parent / "sim.sqlite3"))
+    build_database(f"sqlite:///{path}", SIMULATOR_STORAGE=str(path.parent / "sim.sqlite3"),
+                   MEDIA_DIR=str(template_media(path)))
     return path
+
+
+def template_media(template_database: Path) -> Path:
+    """The demo images' files beside the template database."""
+    return template_database.parent / "media"
+
+
+def copy_media(template_database: Path, directory: Path) -> str:
+    """A test's own media directory: hard links to the template's files (a write replaces a file, never edits it)."""
+    shutil.copytree(template_media(template_database), directory, copy_function=os.link)
+    return str(directory)
 
 
 @pytest.fixture
@@ -74,7 +89,8 @@ def app_overrides() -> dict:
 def app(template_database, tmp_path, app_overrides):
     path = tmp_path / "shop.sqlite3"
     shutil.copy(template_database, path)
-    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"), **app_overrides}
+    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"),
+                 "MEDIA_DIR": copy_media(template_database, tmp_path / "media"), **app_overrides}
     application = create_app(app_config(f"sqlite:///{path}", **overrides))
     yield application
     application.extensions["shop_engine"].dispose()

@@ -24,3 +24,4 @@ from . import order_edits, payment_balance  # noqa: E402,F401  (order edits, pay
 from . import mail_pages  # noqa: E402,F401  (sent e-mails)
 from . import attention, payment_links, phone_orders  # noqa: E402,F401  (phone orders, payment links, Needs attention)
 from . import price_lists  # noqa: E402,F401  (a shop version's own prices)
+from . import product_images  # noqa: E402,F401  (the Images section of a product's page)

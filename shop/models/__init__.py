@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 from .attention import LINK_CHANNELS, PaymentHold, PaymentLink, StaffAlert
 from .base import utcnow
 from .catalog import Category, Product, ShippingMethod
+from .images import ProductImage, ProductImageText
 from .orders import (
     LINE_KINDS, ORDER_STATUSES, Cart, CartItem, Order, OrderEvent, OrderLine, Shipment, ShipmentLine, new_token,
 )
@@ -28,4 +29,5 @@ __all__ = [
 ]
 __all__ += ["CategoryText", "LocalText", "PaymentMethodText", "ProductText", "ShippingMethodText"]
 __all__ += ["VersionProductPrice", "VersionShippingPrice"]
+__all__ += ["ProductImage", "ProductImageText"]
 __all__ += ["LINK_CHANNELS", "PaymentHold", "PaymentLink", "StaffAlert"]

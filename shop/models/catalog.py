@@ -1,6 +1,11 @@
+from typing import TYPE_CHECKING
+
 from sqlmodel import Field, Relationship, SQLModel
 
 from .texts import CategoryText, ProductText, ShippingMethodText, Translatable
+
+if TYPE_CHECKING:
+    from .images import ProductImage
 
 TEXTS = {"cascade": "all, delete-orphan", "passive_deletes": True}
 
@@ -34,6 +39,8 @@ class Product(Translatable, SQLModel, table=True):
 
     category: Category | None = Relationship(back_populates="products")
     texts: list[ProductText] = Relationship(sa_relationship_kwargs=TEXTS)
+    images: list["ProductImage"] = Relationship(back_populates="product", sa_relationship_kwargs={
+        "order_by": "[ProductImage.position, ProductImage.id]", "cascade": "all, delete-orphan"})
 
 
 class ShippingMethod(Translatable, SQLModel, table=True):

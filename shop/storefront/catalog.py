@@ -13,7 +13,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
 from shop.payments import markets
-from shop.models import Category, Order, PaymentMethod, PaymentMethodVersion, Product, ShippingMethod, ShopVersion
+from shop.models import (
+    Category, Order, PaymentMethod, PaymentMethodVersion, Product, ProductImage, ShippingMethod, ShopVersion,
+)
+
+# A card or product page shows the main image with its alt text: one query for the whole page.
+WITH_IMAGES = selectinload(Product.images).joinedload(ProductImage.texts)  # type: ignore[arg-type]
 
 
 def active_versions(session: Session) -> list[ShopVersion]:
@@ -64,21 +69,21 @@ class ProductPage:
 
 def products(session: Session, category: Category | None = None, page: int = 1,
              per_page: int = PRODUCTS_PER_PAGE) -> ProductPage:
-    """One page of the active products, in a stable order: two queries whatever the catalogue's size."""
+    """One page of the active products, in a stable order: three queries (one for the images) whatever its size."""
     query = select(Product).where(Product.active)
     if category is not None:
         query = query.where(Product.category_id == category.id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    ordered = query.order_by(Product.category_id, Product.name, Product.id).options(WITH_TEXTS)
+    ordered = query.order_by(Product.category_id, Product.name, Product.id).options(WITH_TEXTS, WITH_IMAGES)
     shown = session.exec(ordered.offset((page - 1) * per_page).limit(per_page)).unique()
     return ProductPage(list(shown), page, pages)
 
 
 def product_by_slug(session: Session, slug: str) -> Product | None:
     return session.exec(  # category: cached
-        select(Product).where(Product.slug == slug, Product.active).options(WITH_TEXTS)
+        select(Product).where(Product.slug == slug, Product.active).options(WITH_TEXTS, WITH_IMAGES)
     ).unique().first()
 
 

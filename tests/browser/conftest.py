@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from shop import create_app
 from shop.db import new_session
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, app_config
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, app_config, copy_media
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,7 +72,8 @@ def live_server(template_database, tmp_path, live_server_overrides) -> Iterator[
     deferred = _DeferredApp()
     server = make_server(host="127.0.0.1", port=0, app=deferred, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"), "PUBLIC_URL": url, **live_server_overrides}
+    overrides = {"SIMULATOR_STORAGE": str(tmp_path / "sim.sqlite3"), "PUBLIC_URL": url,
+                 "MEDIA_DIR": copy_media(template_database, tmp_path / "media"), **live_server_overrides}
     deferred.app = create_app(app_config(f"sqlite:///{database}", **overrides))
     live = LiveServer(url=url, app=deferred.app, server=server)
     got_request_exception.connect(live.record_error, deferred.app, weak=False)
