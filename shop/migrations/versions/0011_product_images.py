@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0011_product_images'
-down_revision = '0008_proof'
+down_revision = '0012_price_lists'
 branch_labels = None
 depends_on = None
 
