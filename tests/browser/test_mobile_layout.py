@@ -16,6 +16,7 @@ from tests.klarna_fixtures import make_order, start_checkout
 pytestmark = pytest.mark.browser
 
 THREE_LINES = (("RUN-001", 1), ("COF-101", 2), ("CAP-003", 1))
+ONE_ROW = 64  # px: a header of one row (the open menu floats below it)
 
 
 @pytest.fixture
@@ -39,6 +40,9 @@ class WidthCheck:
         width = page_width(self.page)
         if width > PHONE["width"]:
             self.too_wide.append(f"{name}: {width} px, widest element {widest_element(self.page)}")
+        header = self.page.locator("header.site")
+        if header.count() and (height := header.bounding_box()["height"]) > ONE_ROW:
+            self.too_wide.append(f"{name}: the header takes {height:.0f} px, more than one row")
 
 
 def _catalogue(live_server: LiveServer) -> dict:
