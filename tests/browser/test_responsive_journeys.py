@@ -14,10 +14,16 @@ from tests.browser.layout import DESKTOP, PHONE, page_width, widest_element
 from tests.browser.test_klarna_checkout_journey import (
     _approve_at_klarna, _check_out_with_klarna, _confirmation_shows, _fill_cart, _klarna_method_id, _product,
 )
+from tests.conftest import TRANSLATIONS
 
 pytestmark = pytest.mark.browser
 
 ITEMS = {"fi": ("RUN-001", "PAY_LATER", "INVOICE"), "sv": ("JKT-002", "PAY_OVER_TIME", "FIXED_AMOUNT")}
+
+
+@pytest.fixture
+def live_server_overrides():
+    return {"BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS}  # the shop in Finnish and Swedish, as shoppers see it
 
 
 class Screenshots:
