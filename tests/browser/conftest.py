@@ -109,8 +109,14 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context()
+def browser_context_options() -> dict:
+    """Override in a test module to open the page's browser context with other options."""
+    return {}
+
+
+@pytest.fixture
+def page(browser, request, browser_context_options):
+    context = browser.new_context(**browser_context_options)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     tab = context.new_page()
