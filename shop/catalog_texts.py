@@ -11,5 +11,9 @@ def order_languages(session: Session, language: str) -> tuple[str, ...]:
     default_locale = session.exec(
         select(ShopVersion.locale).order_by(ShopVersion.is_default.desc(), ShopVersion.position, ShopVersion.id)  # type: ignore[attr-defined]
     ).first()
-    fallback = default_locale.split("-")[0] if default_locale else language
-    return (language, fallback) if fallback != language else (language,)
+    return lookup_languages(language, default_locale.split("-")[0] if default_locale else None)
+
+
+def lookup_languages(language: str, default_language: str | None) -> tuple[str, ...]:
+    """Where a catalogue text is looked for: `language`, then the default version's when it differs."""
+    return (language, default_language) if default_language and default_language != language else (language,)

@@ -6,11 +6,9 @@ another query: the storefront keeps one per version in its reference cache
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from sqlmodel import Session, select
 
@@ -37,13 +35,6 @@ class PriceList:
     def shipping_price(self, method: ShippingMethod) -> int:
         explicit = self.shipping.get(method.id)
         return self.derived(method.price) if explicit is None else explicit
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """Changes whenever any price of this list may change (for caches keyed on what a page shows)."""
-        parts = (self.currency, str(self.exchange_rate), self.rounding,
-                 sorted(self.products.items()), sorted(self.shipping.items()))
-        return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
 
 def load_price_list(session: Session, version: ShopVersion, *, product_ids: Iterable[int] | None = None) -> PriceList:

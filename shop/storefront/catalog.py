@@ -12,6 +12,7 @@ from sqlalchemy import exists, func
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
+from shop.catalog_texts import lookup_languages
 from shop.payments import markets
 from shop.models import (
     Category, Order, PaymentMethod, PaymentMethodVersion, Product, ProductImage, ShippingMethod, ShopVersion,
@@ -51,7 +52,7 @@ def categories(session: Session) -> list[Category]:
 def text_languages(version: ShopVersion, versions: list[ShopVersion], fallback_code: str | None) -> tuple[str, ...]:
     """The languages a catalogue text is looked up in: the version's, then the default version's."""
     default = default_version(versions, fallback_code)
-    return (version.language, default.language) if default is not None else (version.language,)
+    return lookup_languages(version.language, default.language if default is not None else None)
 
 
 WITH_TEXTS = joinedload(Product.texts)  # type: ignore[arg-type]  # in the same query: no query per product
