@@ -124,8 +124,8 @@ def place_order(session: Session, *, cart: Cart, version: ShopVersion, customer:
     return order
 
 
-def record_shipment(session: Session, order: Order, quantities: Mapping[int, int], *, actor: str) -> Shipment:
-    """Mark `quantities` (order line id -> units) shipped. Raises ShipmentError on bad input."""
+def checked_shipment(order: Order, quantities: Mapping[int, int]) -> dict[int, int]:
+    """The units to ship per order line, once they fit what is left to ship; else ShipmentError."""
     lines = {line.id: line for line in order.goods_lines}
     wanted = {line_id: qty for line_id, qty in quantities.items() if qty}
     if not wanted:
@@ -137,6 +137,13 @@ def record_shipment(session: Session, order: Order, quantities: Mapping[int, int
         if qty < 0 or qty > line.unshipped_quantity:
             raise ShipmentError(_("%(name)s: you can ship at most %(count)d.", name=line.name,
                                   count=line.unshipped_quantity))
+    return wanted
+
+
+def record_shipment(session: Session, order: Order, quantities: Mapping[int, int], *, actor: str) -> Shipment:
+    """Mark `quantities` (order line id -> units) shipped. Raises ShipmentError on bad input."""
+    wanted = checked_shipment(order, quantities)
+    lines = {line.id: line for line in order.goods_lines}
     shipment = Shipment(order_id=order.id, created_by=actor)
     session.add(shipment)
     session.flush()

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from shop.db import db
 from shop.models import ORDER_STATUSES, Order, Shipment
 from shop.money import BASE_CURRENCY
-from shop.orders import ShipmentError, find_order_by_number, record_shipment
+from shop.orders import ShipmentError, checked_shipment, find_order_by_number, record_shipment
 from shop.web import done, is_htmx
 
 from . import bp
@@ -80,9 +80,16 @@ def ship(number: str):
     order = order_for_update(session, number) or abort(404)
     mark_all = request.form.get("action") == "all"
     form = shipment_form_class([] if mark_all else order.goods_lines)()
-    if not form.validate_on_submit():  # before the guards, which may ask Klarna: junk costs no Klarna call
+    # Everything the merchant typed is checked before the guards, which may ask Klarna and record its answer:
+    # junk costs no Klarna call and writes nothing.
+    if not form.validate_on_submit():
         session.rollback()
         return _shipping_problem(order, _("Check the quantities."), 422, form)
+    try:
+        checked_shipment(order, _quantities(order, form, mark_all))
+    except ShipmentError as error:
+        session.rollback()
+        return _shipping_problem(order, str(error), 422, None if mark_all else form)
     refusal = _first_refusal(order)
     if refusal:
         session.rollback()

@@ -357,6 +357,16 @@ def test_shipping_goes_ahead_when_klarna_cannot_be_asked(admin_client, session, 
     assert klarna_order(simulator, payment)["status"] == "PART_CAPTURED"  # the capture itself got through
 
 
+def test_an_empty_shipment_asks_klarna_nothing_and_writes_nothing(admin_client, session, simulator, order, payment):
+    calls_before = len(session.exec(select(KlarnaCall)).all())
+    response = ship(admin_client, order, only(order, "no such line"))
+    assert response.status_code == 422
+    assert "Choose at least one item to ship." in response.get_data(as_text=True)
+    session.expire_all()
+    assert len(session.exec(select(KlarnaCall)).all()) == calls_before
+    assert session.get(Order, order.id).status == order.status
+
+
 def test_a_new_payment_transaction_is_refused_while_klarna_carries_the_order(admin_client, session, order):
     response = post(admin_client, f"/admin/orders/{order.number}/payments/new",
                     {"method_id": str(bank_transfer(session).id)}, csrf=csrf_token(page(admin_client, order)))

@@ -23,7 +23,8 @@ def test_a_listing_shown_again_runs_no_product_query(client, query_counter):
     query_counter.reset()
     again = client.get("/fi/").get_data(as_text=True)
     assert _product_queries(query_counter.statements) == []
-    assert again == first and "product-card" in again
+    # The token is signed with a timestamp: two requests a second apart get different ones.
+    assert TOKENS.sub("", again) == TOKENS.sub("", first) and "product-card" in again
 
 
 def test_a_committed_product_change_shows_at_once(client, db_session):
