@@ -23,5 +23,6 @@ from . import auth, catalog, common, orders, payment_method_setup, payments, ret
 from . import order_edits, payment_balance  # noqa: E402,F401  (order edits, payment transactions together)
 from . import mail_pages  # noqa: E402,F401  (sent e-mails)
 from . import attention, payment_links, phone_orders  # noqa: E402,F401  (phone orders, payment links, Needs attention)
+from . import categories  # noqa: E402,F401  (the catalogue's categories)
 from . import price_lists  # noqa: E402,F401  (a shop version's own prices)
 from . import product_images  # noqa: E402,F401  (the Images section of a product's page)

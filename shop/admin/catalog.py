@@ -92,14 +92,15 @@ def _apply_product(form: ProductForm, product: Product, stock_changed: bool) -> 
         product.stock = form.stock.data
     apply_texts(form, product, ProductText)
     if not product.slug:
-        product.slug = _unique_slug(product.name)
+        product.slug = unique_slug(product.name)
     session.add(product)
     session.commit()
 
 
-def _unique_slug(name: str) -> str:
-    base = re.sub(r"[^\w]+", "-", name.lower()).strip("-")[:100] or "product"
-    taken = set(db().exec(select(Product.slug).where(Product.slug.startswith(base))).all())
+def unique_slug(name: str, column=Product.slug, *, fallback: str = "product", length: int = 100) -> str:
+    """An address word made of `name` that no other row's `column` has yet."""
+    base = re.sub(r"[^\w]+", "-", name.lower()).strip("-")[:length] or fallback
+    taken = set(db().exec(select(column).where(column.startswith(base))).all())
     slug, counter = base, 2
     while slug in taken:
         slug, counter = f"{base}-{counter}", counter + 1

@@ -33,6 +33,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_l("Orders"), "admin.orders"),
     NavItem(_l("Products"), "admin.products"),
+    NavItem(_l("Categories"), "admin.categories"),
     NavItem(_l("Shipping"), "admin.shipping_methods"),
     NavItem(_l("Payment methods"), "admin.payment_methods", group="settings"),
     NavItem(_l("Shop versions"), "admin.shop_versions", group="settings"),

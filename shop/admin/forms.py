@@ -147,6 +147,11 @@ class ShippingMethodForm(FlaskForm):
     active = BooleanField(_l("Active (offered at checkout)"))
 
 
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    position = IntegerField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(min=0, max=9999)])
+
+
 ROUNDING_LABELS = {  # shop.money.ROUNDING_RULES
     "none": _l("Exact conversion (1 449,32)"), "whole": _l("Whole units (1 449)"),
     "whole_9": _l("Whole units ending in 9 (1 449, 69)"), "ends_90": _l("Ending in ,90 (1 448,90)"),
