@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from sqlmodel import Session, select
 
 from .crypto import encrypt_secret
-from .demo_texts import BANK_TRANSFER_TEXTS, CATEGORY_TEXTS, PRODUCT_TEXTS, SHIPPING_TEXTS
+from .demo_texts import BANK_TRANSFER_TEXTS, CATEGORY_TEXTS, KLARNA_NAMES, PRODUCT_TEXTS, SHIPPING_TEXTS
 from .images.products import add_image
 from .images.store import MediaStore
 from .models import (
@@ -146,6 +146,7 @@ def _payment_methods(session: Session, versions: list[ShopVersion], config: Mapp
         settings={"merchant_id": config["SIMULATOR_USERNAME"], "environment": "simulator", "region": "eu",
                   "place_order_mode": "NONE", "categories": [], "auto_extend": False},
         secret_encrypted=encrypt_secret(config["SIMULATOR_SECRET"], config["SECRET_KEY"]),
+        texts=[PaymentMethodText(language=language, name=name) for language, name in KLARNA_NAMES.items()],
     )
     session.add_all([bank, klarna])
     session.flush()

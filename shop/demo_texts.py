@@ -88,3 +88,6 @@ BANK_TRANSFER_TEXTS = {  # language: (name, instructions)
     "sv": ("Banköverföring", "Betala till FI49 5000 9420 0287 30 med ordernumret som referens."),
     "en": ("Bank transfer", "Pay to FI49 5000 9420 0287 30 with the order number as reference."),
 }
+
+KLARNA_NAMES = {"fi": "Klarna: maksa nyt, myöhemmin tai erissä", "sv": "Klarna: betala nu, senare eller delbetala",
+                "en": "Klarna: pay now, later or in parts"}

@@ -18,9 +18,10 @@ from shop.payments.gateway import current_gateway
 
 from .common import render, wants_partial
 from .forms import PLACE_ORDER_MODE_LABELS, KlarnaSettingsForm, ManualMethodForm
-from .text_forms import LanguageInstructionsForm, apply_texts, show_texts, with_texts
+from .text_forms import LanguageInstructionsForm, LanguageNameForm, apply_texts, show_texts, with_texts
 
 ManualTextsForm = with_texts(ManualMethodForm, LanguageInstructionsForm)
+KlarnaTextsForm = with_texts(KlarnaSettingsForm, LanguageNameForm)
 
 PAGE = "admin/settings/payment_method.html"
 PROVIDER_STEP = "admin/settings/_payment_method_provider.html"
@@ -93,9 +94,11 @@ def klarna_form(method: PaymentMethod | None, checked: setup.KlarnaCredentials, 
                 use_post: bool = True) -> KlarnaSettingsForm:
     """What was posted, or else the stored values (the checked credentials for a new method)."""
     if use_post and posted():
-        form = KlarnaSettingsForm()
+        form = KlarnaTextsForm()
     else:
-        form = KlarnaSettingsForm(formdata=None, data={**_stored_values(method), **checked.settings})
+        form = KlarnaTextsForm(formdata=None, data={**_stored_values(method), **checked.settings})
+        if method is not None:
+            show_texts(form, method)
     return form.offer_environments(setup.environments(current_gateway()))
 
 
@@ -134,6 +137,7 @@ def apply_klarna(method: PaymentMethod, form: KlarnaSettingsForm, credentials: s
         credentials, categories=form.categories.data or [], place_order_mode=form.place_order_mode.data,
         auto_extend=form.auto_extend.data)}
     method.secret_encrypted = credentials.secret_encrypted
+    apply_texts(form, method, PaymentMethodText)
     save(method)
 
 

@@ -29,6 +29,11 @@ class LanguageTextForm(Form):
     description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=DESCRIPTION_LENGTH)])
 
 
+class LanguageNameForm(Form):
+    """A name alone: for a record whose description shoppers never read (the Klarna method)."""
+    name = LanguageTextForm.name
+
+
 class LanguageInstructionsForm(LanguageTextForm):
     description = TextAreaField(_l("Payment instructions"), filters=[_strip],
                                 validators=[Length(max=DESCRIPTION_LENGTH)])
@@ -49,7 +54,8 @@ def show_texts(form: FlaskForm, record: Translatable) -> None:
     for code, section in text_sections(form):
         stored = record.text_for(code) if record_has_id(record) else None
         section.form.name.data = stored.name if stored else ""
-        section.form.description.data = stored.description if stored else ""
+        if "description" in section.form:
+            section.form.description.data = stored.description if stored else ""
 
 
 def record_has_id(record: Translatable) -> bool:
@@ -59,7 +65,8 @@ def record_has_id(record: Translatable) -> bool:
 def apply_texts(form: FlaskForm, record: Translatable, text_class: type[SQLModel]) -> None:
     """Store the posted sections on `record.texts`; a language left empty has no row."""
     for code, section in text_sections(form):
-        name, description = section.form.name.data or "", section.form.description.data or ""
+        name = section.form.name.data or ""
+        description = (section.form.description.data or "") if "description" in section.form else ""
         stored = record.text_for(code)
         if not name and not description:
             if stored is not None:

@@ -99,3 +99,17 @@ def test_bank_transfer_s_name_and_instructions_per_language(admin_client, sessio
     response = post(admin_client, url, {**data, "text_sv-description": "y" * 2001}, htmx=htmx)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Pankkisiirto" in html and "y" * 2001 in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_klarna_method_s_name_per_language(admin_client, session, htmx):
+    from .test_klarna_setup import edit, method_named
+
+    klarna = method_named(session, "Klarna")
+    html = admin_client.get(f"/admin/settings/payment-methods/{klarna.id}").get_data(as_text=True)
+    assert 'value="Klarna: maksa nyt, myöhemmin tai erissä"' in html
+    assert 'name="text_fi-description"' not in html  # shoppers read no description of it
+    response = edit(admin_client, klarna, htmx=htmx, **{"text_fi-name": "Klarna", "text_sv-name": "Klarna (faktura)",
+                                                        "text_en-name": ""})
+    assert response.status_code == (200 if htmx else 303)
+    assert stored(fresh(session, PaymentMethod, klarna.id)) == {"fi": ("Klarna", ""), "sv": ("Klarna (faktura)", "")}
