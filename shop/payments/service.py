@@ -256,7 +256,8 @@ def shipment_capture(session: Session, order: Order, shipped: Mapping[int, int],
     references = {line.id: item.reference for line, item in zip(order.lines, items)}
     quantities: Counter = Counter()
     for line_id, quantity in shipped.items():
-        quantities[references[line_id]] += quantity
+        if quantity:
+            quantities[references[line_id]] += quantity
     if not taken:  # first capture carries the whole order's shipping cost
         for line, item in zip(order.lines, items):
             if line.kind in FEE_KINDS:

@@ -72,8 +72,11 @@ def at_klarna(simulator, payment, change) -> None:
         change(simulator.orders, simulator.orders.load(None, payment.klarna_order_id))
 
 
-def ship(client, order, data, *, htmx=False):
-    return post(client, f"/admin/orders/{order.number}/ship", data, htmx=htmx, csrf=csrf_token(page(client, order)))
+def ship(client, order, data, *, htmx=False, confirmed=True):
+    """Shipping on a Klarna payment charges the customer: confirmed unless told otherwise."""
+    fields = {"confirmed": "yes"} if confirmed else {}
+    return post(client, f"/admin/orders/{order.number}/ship", {**fields, **data}, htmx=htmx,
+                csrf=csrf_token(page(client, order)))
 
 
 def only(order, sku) -> dict[str, str]:
