@@ -112,21 +112,18 @@ def ship(number: str):
     except ShipmentError as error:
         session.rollback()
         return _shipping_problem(order, str(error), 422, None if mark_all else form)
-    unconfirmed = _unconfirmed_charge(order, _quantities(order, form, mark_all), request.form.get("action"))
-    if unconfirmed:  # before the guards: a shipment not yet confirmed asks Klarna nothing
-        session.rollback()
-        return _shipping_problem(order, None, 422, None if mark_all else form, ship_confirmation=unconfirmed)
+    unconfirmed = _unconfirmed_charge(order, form, mark_all)  # before the guards: it asks Klarna nothing
+    if unconfirmed:
+        return unconfirmed
     refusal = _first_refusal(order)
     if refusal:
         session.rollback()
         # The guards may have refreshed the payments (and offer a new one): those parts swap too.
         return _shipping_problem(order, refusal, 409, shipment_form_class(order.goods_lines)(),
                                  partial=AFTER_SHIPMENT_PARTIAL)
-    unconfirmed = _unconfirmed_charge(order, _quantities(order, form, mark_all), request.form.get("action"))
-    if unconfirmed:  # the guards read Klarna, and the charge is no longer what was confirmed
-        session.rollback()
-        return _shipping_problem(order, _("The amount to charge has changed: check it and confirm again."), 422,
-                                 None if mark_all else form, ship_confirmation=unconfirmed)
+    unconfirmed = _unconfirmed_charge(order, form, mark_all)  # the guards read Klarna: is the charge the same?
+    if unconfirmed:
+        return unconfirmed
     actor = current_user.email
     try:
         shipment = record_shipment(session, order, _quantities(order, form, mark_all), actor=actor)
@@ -145,15 +142,19 @@ def shipment_charge(order: Order, quantities: dict[int, int]) -> ShipmentCharge 
     return next((charge for charge_of in SHIPMENT_CHARGES if (charge := charge_of(order, quantities))), None)
 
 
-def _unconfirmed_charge(order: Order, quantities: dict[int, int], action: str | None) -> ShipmentConfirmation | None:
-    """A charge the merchant has not confirmed, or confirmed at another amount (the page was stale)."""
-    charge = shipment_charge(order, quantities)
+def _unconfirmed_charge(order: Order, form, mark_all: bool):
+    """The confirmation step (422) for a charge not confirmed, or confirmed at another amount (a stale page)."""
+    charge = shipment_charge(order, _quantities(order, form, mark_all))
     if charge is None:
         return None
     shown = request.form.get("charge_amount")
-    if request.form.get("confirmed") == "yes" and shown in (None, str(charge.amount)):
+    confirmed = request.form.get("confirmed") == "yes"
+    if confirmed and shown in (None, str(charge.amount)):
         return None
-    return ShipmentConfirmation(charge, "all" if action == "all" else "selected")
+    db().rollback()
+    message = _("The amount to charge has changed: check it and confirm again.") if confirmed else None
+    confirmation = ShipmentConfirmation(charge, "all" if mark_all else "selected")
+    return _shipping_problem(order, message, 422, None if mark_all else form, ship_confirmation=confirmation)
 
 
 def _all_unshipped(order: Order) -> dict[int, int]:
