@@ -4,10 +4,13 @@ Other parts of the shop plug in here without editing these views:
 - ORDER_PAGE_CONTEXT: functions of the order whose dicts join the order page's template context.
 - SHIPMENT_GUARDS: functions that may refuse a shipment (return the reason; the merchant sees it, 409).
 - SHIPMENT_LISTENERS: called after a shipment is committed (a payment capture, say).
+- SHIPMENT_CHARGES: functions that say what shipping some quantities will charge the customer; such a
+  shipment needs `confirmed=yes` (a POST without it is answered 422 with the confirmation step shown).
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import abort, current_app, flash, render_template, request, url_for
@@ -32,6 +35,23 @@ OrderPageContext = Callable[[Order], dict[str, Any]]
 ShipmentGuard = Callable[[Order], "str | None"]
 ShipmentListener = Callable[[Session, Order, Shipment, str], None]
 
+
+@dataclass(frozen=True)
+class ShipmentCharge:
+    """What a shipment will charge the customer: the merchant confirms it first."""
+    amount: int
+    currency: str
+    explanation: str  # who charges what, in plain words
+
+
+@dataclass(frozen=True)
+class ShipmentConfirmation:
+    charge: ShipmentCharge
+    action: str  # the button the merchant chose: "all" or "selected"
+
+
+ShipmentChargeOf = Callable[[Order, dict[int, int]], "ShipmentCharge | None"]
+
 UNSHIPPABLE_STATUSES = {"cancelled", "abandoned"}
 
 
@@ -44,6 +64,7 @@ def refuse_closed_orders(order: Order) -> str | None:
 ORDER_PAGE_CONTEXT: list[OrderPageContext] = []
 SHIPMENT_GUARDS: list[ShipmentGuard] = [refuse_closed_orders]
 SHIPMENT_LISTENERS: list[ShipmentListener] = []
+SHIPMENT_CHARGES: list[ShipmentChargeOf] = []
 
 DETAIL_PAGE = "admin/orders/detail.html"
 SHIPPING_PARTIAL = "admin/orders/_shipping.html"
@@ -68,7 +89,8 @@ def order_context(order: Order, ship_form=None, **extra: Any) -> dict[str, Any]:
     """The order page's template context; `ship_form` carries what was typed when a shipment failed."""
     context = order_page_data(db(), order)
     ship_form = ship_form or shipment_form_class(order.goods_lines)(formdata=None)  # defaults: what is left
-    context.update(base_currency=BASE_CURRENCY, ship_form=ship_form, quantity_field_name=quantity_field_name, **extra)
+    context.update(base_currency=BASE_CURRENCY, ship_form=ship_form, quantity_field_name=quantity_field_name,
+                   ship_all_charge=shipment_charge(order, _all_unshipped(order)), **extra)
     for add_context in ORDER_PAGE_CONTEXT:
         context.update(add_context(order))
     return context
@@ -90,12 +112,18 @@ def ship(number: str):
     except ShipmentError as error:
         session.rollback()
         return _shipping_problem(order, str(error), 422, None if mark_all else form)
+    unconfirmed = _unconfirmed_charge(order, form, mark_all)  # before the guards: it asks Klarna nothing
+    if unconfirmed:
+        return unconfirmed
     refusal = _first_refusal(order)
     if refusal:
         session.rollback()
         # The guards may have refreshed the payments (and offer a new one): those parts swap too.
         return _shipping_problem(order, refusal, 409, shipment_form_class(order.goods_lines)(),
                                  partial=AFTER_SHIPMENT_PARTIAL)
+    unconfirmed = _unconfirmed_charge(order, form, mark_all)  # the guards read Klarna: is the charge the same?
+    if unconfirmed:
+        return unconfirmed
     actor = current_user.email
     try:
         shipment = record_shipment(session, order, _quantities(order, form, mark_all), actor=actor)
@@ -108,6 +136,31 @@ def ship(number: str):
     return done(_("Shipment recorded."), url_for("admin.order", number=number), AFTER_SHIPMENT_PARTIAL, **context)
 
 
+def shipment_charge(order: Order, quantities: dict[int, int]) -> ShipmentCharge | None:
+    if not any(quantities.values()):
+        return None
+    return next((charge for charge_of in SHIPMENT_CHARGES if (charge := charge_of(order, quantities))), None)
+
+
+def _unconfirmed_charge(order: Order, form, mark_all: bool):
+    """The confirmation step (422) for a charge not confirmed, or confirmed at another amount (a stale page)."""
+    charge = shipment_charge(order, _quantities(order, form, mark_all))
+    if charge is None:
+        return None
+    shown = request.form.get("charge_amount")
+    confirmed = request.form.get("confirmed") == "yes"
+    if confirmed and shown in (None, str(charge.amount)):
+        return None
+    db().rollback()
+    message = _("The amount to charge has changed: check it and confirm again.") if confirmed else None
+    confirmation = ShipmentConfirmation(charge, "all" if mark_all else "selected")
+    return _shipping_problem(order, message, 422, None if mark_all else form, ship_confirmation=confirmation)
+
+
+def _all_unshipped(order: Order) -> dict[int, int]:
+    return {line.id: line.unshipped_quantity for line in order.goods_lines}
+
+
 def _first_refusal(order: Order) -> str | None:
     for guard in SHIPMENT_GUARDS:
         reason = guard(order)
@@ -118,12 +171,14 @@ def _first_refusal(order: Order) -> str | None:
 
 def _quantities(order: Order, form, mark_all: bool) -> dict[int, int]:
     if mark_all:
-        return {line.id: line.unshipped_quantity for line in order.goods_lines}
+        return _all_unshipped(order)
     return {line.id: form[quantity_field_name(line.id)].data or 0 for line in order.goods_lines}
 
 
-def _shipping_problem(order: Order, message: str, status: int, form=None, partial: str = SHIPPING_PARTIAL):
-    return render(DETAIL_PAGE, partial, status=status, **order_context(order, ship_form=form, shipping_error=message))
+def _shipping_problem(order: Order, message: str | None, status: int, form=None, partial: str = SHIPPING_PARTIAL,
+                      **extra: Any):
+    return render(DETAIL_PAGE, partial, status=status,
+                  **order_context(order, ship_form=form, shipping_error=message, **extra))
 
 
 def _notify_listeners(session: Session, order: Order, shipment: Shipment, actor: str) -> None:

@@ -2,7 +2,8 @@
 
 The guard asks Klarna first (a sync), so a reservation that expired or was cancelled in
 the merchant portal stops the shipment; if Klarna cannot be reached it does not block.
-The listener captures what was shipped once the shipment is committed.
+The listener captures what was shipped once the shipment is committed; before that, the charge
+says what it will capture (the same computation), for the merchant to confirm.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from shop.payments.operations import NotAllowed, OperationInProgress
 from shop.payments.sync import sync
 
 from .order_queries import RESERVED_STATES, order_for_update
+from .orders import ShipmentCharge
 from .payment_panel import NewPaymentOffer, open_other_payment, shipping_refusal
 
 # A live reservation may have been cancelled, expired or reviewed at Klarna; an expired one revived by
@@ -80,6 +82,23 @@ def _check_with_klarna(session: Session, order: Order, payment: Payment) -> None
     finally:
         # The sync commits, which ends the shipment's row lock: take it again, with fresh lines.
         order_for_update(session, order.number)
+
+
+def klarna_shipment_charge(order: Order, quantities: dict[int, int]) -> ShipmentCharge | None:
+    """SHIPMENT_CHARGE: what Klarna will capture if these units (order line id -> units) are shipped now."""
+    completes = all(quantities.get(line.id, 0) >= line.unshipped_quantity for line in order.goods_lines)
+    capture = service.shipment_capture(db(), order, quantities, completes=completes, reference="")
+    if capture is None or capture.amount <= 0:
+        return None
+    amount = money(capture.amount, order.currency)
+    if capture.with_fees:
+        text = _("Klarna will charge the customer %(amount)s for the shipped items and the shipping.", amount=amount)
+    elif capture.everything:
+        text = _("Klarna will charge the customer the remaining %(amount)s of the payment for the shipped items.",
+                 amount=amount)
+    else:
+        text = _("Klarna will charge the customer %(amount)s for the shipped items.", amount=amount)
+    return ShipmentCharge(capture.amount, order.currency, text)
 
 
 def capture_shipped_goods(session: Session, order: Order, shipment: Shipment, actor: str) -> None:

@@ -47,7 +47,8 @@ from .payment_panel import (
 )
 from .refund_answers import AnsweredBefore, refund_outcome_problem
 from .payment_shipping import (
-    as_provider_error, capture_shipped_goods, create_manual_payment, refuse_unapproved_klarna_payment,
+    as_provider_error, capture_shipped_goods, create_manual_payment, klarna_shipment_charge,
+    refuse_unapproved_klarna_payment,
 )
 
 PANEL_RESULT = "admin/payments/_result.html"
@@ -285,5 +286,6 @@ PAYMENT_ORDER_EVENT_LABELS = {
 order_pages.ORDER_PAGE_CONTEXT.append(payment_page_context)
 order_pages.SHIPMENT_GUARDS.append(refuse_unapproved_klarna_payment)
 order_pages.SHIPMENT_LISTENERS.append(capture_shipped_goods)
+order_pages.SHIPMENT_CHARGES.append(klarna_shipment_charge)
 for _kind, _label in PAYMENT_ORDER_EVENT_LABELS.items():
     ORDER_EVENT_LABELS.setdefault(_kind, _label)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
@@ -227,28 +228,57 @@ def activate(session: Session, payment: Payment, gateway: KlarnaGateway, *, acto
     return perform(session, payment, gateway, "capture", body, actor=actor, amount=amount)
 
 
-def capture_shipment(session: Session, order: Order, shipment: Shipment, gateway: KlarnaGateway, *,
-                     actor: str) -> PaymentEvent | None:
-    """Shipping drives capture: the shipped lines, plus all fees on the first capture."""
+@dataclass(frozen=True)
+class ShipmentCapture:
+    """What shipping some goods captures on the order's Klarna payment."""
+    payment: Payment
+    body: dict[str, Any]
+    amount: int
+    everything: bool  # the last goods leave: the remaining amount, as "Activate payment" captures it
+    with_fees: bool  # the first capture carries the whole order's shipping cost and fees
+
+
+def shipment_capture(session: Session, order: Order, shipped: Mapping[int, int], *, completes: bool,
+                     reference: str) -> ShipmentCapture | None:
+    """The capture of shipping `shipped` (order line id -> units); `completes`: nothing is left to ship then.
+
+    Asked before a shipment (what the merchant confirms) and after it (what is captured), so both agree.
+    """
     payment = active_payment(session, order)
     if payment is None or not states.can("capture", payment.state):
         return None
-    if order.is_fully_shipped:
-        return activate(session, payment, gateway, actor=actor)
-    references = {line.id: item.reference for line, item in zip(order.lines, order_items(order))}
-    quantities: Counter = Counter()
-    for shipped in shipment.lines:
-        quantities[references[shipped.order_line_id]] += shipped.quantity
+    items = order_items(order)
     taken = captured_quantities(session, payment)
+    with_fees = not taken and any(line.kind in FEE_KINDS and line.total for line in order.lines)
+    if completes:
+        body, amount = _capture_body(session, payment, {}, everything=True, reference=f"order-{order.number}")
+        return ShipmentCapture(payment, body, amount, everything=True, with_fees=with_fees)
+    references = {line.id: item.reference for line, item in zip(order.lines, items)}
+    quantities: Counter = Counter()
+    for line_id, quantity in shipped.items():
+        if quantity:
+            quantities[references[line_id]] += quantity
     if not taken:  # first capture carries the whole order's shipping cost
-        for line, item in zip(order.lines, order_items(order)):
+        for line, item in zip(order.lines, items):
             if line.kind in FEE_KINDS:
                 quantities[item.reference] += item.quantity
-    body, amount = _capture_body(session, payment, dict(quantities), everything=False,
-                                 reference=f"shipment-{shipment.id}")
-    if amount <= 0:
+    body, amount = _capture_body(session, payment, dict(quantities), everything=False, reference=reference)
+    return ShipmentCapture(payment, body, amount, everything=False, with_fees=with_fees)
+
+
+def capture_shipment(session: Session, order: Order, shipment: Shipment, gateway: KlarnaGateway, *,
+                     actor: str) -> PaymentEvent | None:
+    """Shipping drives capture: the shipped lines, plus all fees on the first capture."""
+    shipped = {item.order_line_id: item.quantity for item in shipment.lines}
+    capture = shipment_capture(session, order, shipped, completes=order.is_fully_shipped,
+                               reference=f"shipment-{shipment.id}")
+    if capture is None:
         return None
-    return perform(session, payment, gateway, "capture", body, actor=actor, amount=amount)
+    if capture.everything:
+        return activate(session, capture.payment, gateway, actor=actor)
+    if capture.amount <= 0:
+        return None
+    return perform(session, capture.payment, gateway, "capture", capture.body, actor=actor, amount=capture.amount)
 
 
 def extend(session: Session, payment: Payment, gateway: KlarnaGateway, *, actor: str) -> PaymentEvent:
@@ -287,5 +317,5 @@ def refund(session: Session, payment: Payment, gateway: KlarnaGateway, amount: i
 
 __all__ = [
     "ProviderError", "activate", "active_payment", "cancel_reservation", "capture_shipment", "extend",
-    "klarna_payments", "perform", "refund", "resend_instructions", "resolve_pending",
+    "klarna_payments", "perform", "refund", "resend_instructions", "resolve_pending", "shipment_capture",
 ]

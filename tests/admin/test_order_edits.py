@@ -108,7 +108,7 @@ def test_a_declined_increase_can_be_saved_with_a_new_payment_transaction(app, ad
     assert (manual.state, manual.amount) == ("awaiting", shoe.unit_price)
     assert len(patches(session, payment)) == 1  # only the declined one: Klarna keeps its amount
     assert "klarna-mismatch" not in page(admin_client, order)  # Klarna and the new transaction carry the order
-    shipped = admin_client.post(f"/admin/orders/{order.number}/ship", data={"action": "all", "csrf_token": _token(
+    shipped = admin_client.post(f"/admin/orders/{order.number}/ship", data={"action": "all", "confirmed": "yes", "csrf_token": _token(
         admin_client, order)})
     assert shipped.status_code == 303
     klarna = simulator.get_order(payment.klarna_order_id)
@@ -160,7 +160,7 @@ def test_discount_fee_and_an_added_product_are_split_per_vat_rate(app, admin_cli
 def test_shipped_units_cannot_be_edited_away(admin_client, session, simulator, order, payment):
     shoe = line_of(order, "RUN-001")
     admin_client.post(f"/admin/orders/{order.number}/ship", data={
-        "action": "selected", "csrf_token": _token(admin_client, order),
+        "action": "selected", "confirmed": "yes", "csrf_token": _token(admin_client, order),
         **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
     order = reloaded(session, order)
     response = edit(admin_client, order, **{f"quantity_{shoe.id}": "0", f"price_{shoe.id}": "10.00"})
@@ -171,7 +171,7 @@ def test_shipped_units_cannot_be_edited_away(admin_client, session, simulator, o
 def test_after_a_partial_capture_the_rest_is_edited_and_activated(admin_client, session, simulator, order, payment):
     shoe, coffee = line_of(order, "RUN-001"), line_of(order, "COF-101")
     admin_client.post(f"/admin/orders/{order.number}/ship", data={
-        "action": "selected", "csrf_token": _token(admin_client, order),
+        "action": "selected", "confirmed": "yes", "csrf_token": _token(admin_client, order),
         **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
     captured = simulator.get_order(payment.klarna_order_id)["captured_amount"]
     order = reloaded(session, order)
@@ -182,7 +182,7 @@ def test_after_a_partial_capture_the_rest_is_edited_and_activated(admin_client, 
     assert klarna["order_amount"] == order.total and klarna["captured_amount"] == captured
     assert klarna["remaining_authorized_amount"] == order.total - captured
     assert admin_client.post(f"/admin/orders/{order.number}/ship", data={
-        "action": "all", "csrf_token": _token(admin_client, order)}).status_code == 303
+        "action": "all", "confirmed": "yes", "csrf_token": _token(admin_client, order)}).status_code == 303
     klarna = simulator.get_order(payment.klarna_order_id)
     assert klarna["status"] == "CAPTURED" and klarna["captured_amount"] == order.total
     assert len(klarna["captures"]) == 2  # what was captured first was not captured again
@@ -254,7 +254,7 @@ def test_a_percentage_replaces_the_discount_given_before(admin_client, session, 
 def test_removing_the_last_unshipped_line_finishes_the_shipping(admin_client, session, simulator, order, payment):
     shoe = line_of(order, "RUN-001")
     admin_client.post(f"/admin/orders/{order.number}/ship", data={
-        "action": "selected", "csrf_token": _token(admin_client, order),
+        "action": "selected", "confirmed": "yes", "csrf_token": _token(admin_client, order),
         **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
     order = reloaded(session, order)
     others = {f"remove_{line.id}": "y" for line in order.goods_lines if line.id != shoe.id}
@@ -345,7 +345,7 @@ def test_an_edit_below_what_klarna_captured_is_refused_without_asking_klarna(adm
                                                                             order, payment):
     shoe = line_of(order, "RUN-001")
     admin_client.post(f"/admin/orders/{order.number}/ship", data={
-        "action": "selected", "csrf_token": _token(admin_client, order),
+        "action": "selected", "confirmed": "yes", "csrf_token": _token(admin_client, order),
         **{f"quantity_{line.id}": str(line.quantity if line.id == shoe.id else 0) for line in order.goods_lines}})
     order = reloaded(session, order)
     response = edit(admin_client, order, discount_amount="60.00")

@@ -54,7 +54,7 @@ def calls(session) -> list[KlarnaCall]:
 
 
 def ship_all(client, order, *, htmx=False):
-    return post(client, f"/admin/orders/{order.number}/ship", {"action": "all"}, htmx=htmx,
+    return post(client, f"/admin/orders/{order.number}/ship", {"action": "all", "confirmed": "yes"}, htmx=htmx,
                 csrf=csrf_token(page(client, order)))
 
 

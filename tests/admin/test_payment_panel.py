@@ -20,7 +20,7 @@ from tests.klarna_fixtures import gateway, make_order, paid_payment, simulator  
 
 from .conftest import make_order as plain_order
 from .conftest import post
-from .edit_helpers import THREE_LINES, app_overrides, english_admin, order, payment  # noqa: F401  (fixtures)
+from .edit_helpers import THREE_LINES, app_overrides, english_admin, line_of, order, payment, reloaded  # noqa: F401
 
 
 def shown(app, value, currency="EUR") -> str:
@@ -72,8 +72,11 @@ def at_klarna(simulator, payment, change) -> None:
         change(simulator.orders, simulator.orders.load(None, payment.klarna_order_id))
 
 
-def ship(client, order, data, *, htmx=False):
-    return post(client, f"/admin/orders/{order.number}/ship", data, htmx=htmx, csrf=csrf_token(page(client, order)))
+def ship(client, order, data, *, htmx=False, confirmed=True):
+    """Shipping on a Klarna payment charges the customer: confirmed unless told otherwise."""
+    fields = {"confirmed": "yes"} if confirmed else {}
+    return post(client, f"/admin/orders/{order.number}/ship", {**fields, **data}, htmx=htmx,
+                csrf=csrf_token(page(client, order)))
 
 
 def only(order, sku) -> dict[str, str]:
@@ -302,6 +305,82 @@ def test_shipping_captures_what_was_shipped(app, admin_client, simulator, order,
     assert klarna["status"] == "CAPTURED" and klarna["captured_amount"] == order.total
     assert {line["reference"] for line in klarna["captures"][1]["order_lines"]} == {"RUN-001", "CAP-003"}
     assert "Paid" in panel_of(html, payment)
+
+
+def shipping_charge(order, *skus) -> int:
+    """What a first capture for these goods lines takes: their totals and the order's fees."""
+    return sum(line.total for line in order.lines
+               if line.reference in skus or line.kind in ("shipping_fee", "surcharge"))
+
+
+def klarna_calls(session) -> int:
+    session.expire_all()
+    return len(session.exec(select(KlarnaCall)).all())
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_unconfirmed_shipment_that_charges_shows_the_amount_and_does_nothing(app, admin_client, session, simulator,
+                                                                                order, payment, htmx):
+    calls = klarna_calls(session)
+    coffee = line_of(order, "COF-101")
+    response = ship(admin_client, order, only(order, "COF-101"), htmx=htmx, confirmed=False)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.lstrip().startswith('<section id="order-shipping"') is htmx
+    amount = shipping_charge(order, "COF-101")
+    assert (f"Klarna will charge the customer {shown(app, amount)} for the shipped items and the shipping."
+            in html)
+    assert f"Ship and charge {shown(app, amount)} with Klarna" in html
+    assert f'name="charge_amount" value="{amount}"' in html and 'name="action" value="selected"' in html
+    assert f'name="quantity_{coffee.id}" type="number" value="2"' in html  # what was typed stays
+    assert klarna_calls(session) == calls  # not even the check before shipping
+    assert all(line.shipped_quantity == 0 for line in reloaded(session, order).goods_lines)
+
+    confirmed = ship(admin_client, order, {**only(order, "COF-101"), "charge_amount": str(amount)}, htmx=htmx)
+    assert confirmed.status_code == (200 if htmx else 303)
+    klarna = klarna_order(simulator, payment)
+    assert [capture["captured_amount"] for capture in klarna["captures"]] == [amount]
+    assert line_of(reloaded(session, order), "COF-101").shipped_quantity == 2
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_mark_all_shipped_names_what_it_charges(app, admin_client, session, simulator, order, payment, htmx):
+    assert f"Mark all shipped and charge {shown(app, order.total)} with Klarna" in page(admin_client, order)
+    assert "Ship selected and charge for them with Klarna" in page(admin_client, order)
+    assert ship(admin_client, order, only(order, "RUN-001")).status_code == 303
+    rest = order.total - shipping_charge(order, "RUN-001")
+    assert f"Mark all shipped and charge {shown(app, rest)} with Klarna" in page(admin_client, order)
+
+    response = ship(admin_client, order, {"action": "all"}, htmx=htmx, confirmed=False)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'name="action" value="all"' in html
+    assert f"Klarna will charge the customer the remaining {shown(app, rest)} of the payment" in html
+    assert klarna_order(simulator, payment)["captured_amount"] == order.total - rest
+
+    confirmed = ship(admin_client, order, {"action": "all", "charge_amount": str(rest)}, htmx=htmx)
+    assert confirmed.status_code == (200 if htmx else 303)
+    assert klarna_order(simulator, payment)["status"] == "CAPTURED"
+    assert "charge" not in page(admin_client, order)[page(admin_client, order).index('id="order-shipping"'):]
+
+
+def test_a_confirmation_for_another_amount_is_asked_again(app, admin_client, session, simulator, order, payment):
+    amount = shipping_charge(order, "COF-101")
+    stale = ship(admin_client, order, {**only(order, "RUN-001"), "charge_amount": str(amount)})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 422
+    assert "The amount to charge has changed: check it and confirm again." in html
+    assert f'name="charge_amount" value="{shipping_charge(order, "RUN-001")}"' in html
+    assert klarna_order(simulator, payment)["status"] == "AUTHORIZED"
+    assert all(line.shipped_quantity == 0 for line in reloaded(session, order).goods_lines)
+
+
+def test_shipping_on_a_bank_transfer_needs_no_confirmation(admin_client, session):
+    plain = plain_order(session, status="confirmed")
+    html = page(admin_client, plain)
+    assert "Mark all shipped" in html and "charge" not in html[html.index('id="order-shipping"'):]
+    response = ship(admin_client, plain, {"action": "all"}, confirmed=False)
+    assert response.status_code == 303
+    assert reloaded(session, plain).status == "shipped"
 
 
 def test_a_failed_capture_on_shipping_is_reported_and_the_shipment_stays(admin_client, session, simulator, order,

@@ -53,7 +53,7 @@ def test_each_kind_of_trouble_has_a_row_that_links_to_its_order_and_says_what_to
     on_hold = make_order(session)
     held_payment = paid_payment(session, simulator, gateway, on_hold)
     simulator.faults.set("create_capture", "403_payment_method_failed", times=1)
-    ship_form = {"action": "all", "csrf_token": token(admin_client)}
+    ship_form = {"action": "all", "confirmed": "yes", "csrf_token": token(admin_client)}
     shipped = admin_client.post(f"/admin/orders/{on_hold.number}/ship", data=ship_form)
     assert "The payment is on hold" in admin_client.get(shipped.location).get_data(as_text=True)
     changed = make_order(session)

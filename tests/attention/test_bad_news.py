@@ -71,7 +71,7 @@ def test_a_review_stopped_later_is_found_by_the_sync_and_nothing_ships(admin_cli
     from tests.conftest import csrf_token
 
     response = admin_client.post(f"/admin/orders/{order.number}/ship",
-                                 data={"action": "all", "csrf_token": csrf_token(token)})
+                                 data={"action": "all", "confirmed": "yes", "csrf_token": csrf_token(token)})
     assert response.status_code == 409
     assert all(line.shipped_quantity == 0 for line in reload(session, order).goods_lines)
     page = admin_client.get("/admin/").get_data(as_text=True)

@@ -58,6 +58,7 @@ def _ship(page: Page, action: str, status: str, quantities: dict[int, int] | Non
         shipping.locator(f'input[name="quantity_{line_id}"]').fill(str(quantity))
     shipping.locator(f'button[name="action"][value="{action}"]').click()
     expect(page.locator("#order-status .status")).to_have_class(re.compile(rf"\bstatus-{status}\b"))
+    expect(shipping.locator(".ship-confirmation")).to_have_count(0)  # nothing to charge: nothing to confirm
 
 
 def test_shopper_pays_by_bank_transfer_and_merchant_ships_in_two_parts(live_server, page):

@@ -140,11 +140,15 @@ def test_the_merchant_ships_in_parts_ships_the_rest_and_refunds_from_a_phone(liv
         quantity = shipping.locator(f'input[name="quantity_{line_id}"]')
         _on_screen(quantity)
         quantity.fill("1" if reference == "RUN-001" else "0")
-    shipping.get_by_role("button", name="Ship selected quantities").click()
+    shipping.get_by_role("button", name="Ship selected and charge for them with Klarna").click()
+    expect(shipping.locator(".ship-confirmation")).to_contain_text("Klarna will charge the customer")
+    expect(panel.locator(".payment-badge")).not_to_have_text("Partially activated")  # nothing charged yet
+    shipping.locator('button[name="confirmed"][value="yes"]').click()
     expect(panel.locator(".payment-badge")).to_have_text("Partially activated")
     check.measure("order page after a partial shipment")
 
     page.locator('#order-shipping button[name="action"][value="all"]').click()
+    shipping.locator('button[name="confirmed"][value="yes"]').click()
     expect(panel.locator(".payment-badge")).to_have_text("Paid")
     check.measure("order page after the rest was shipped")
 

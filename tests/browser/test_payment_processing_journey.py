@@ -43,6 +43,10 @@ def test_merchant_ships_in_parts_extends_and_resends(live_server, page: Page):
     for reference, line_id in lines.items():
         shipping.locator(f'input[name="quantity_{line_id}"]').fill("1" if reference == "RUN-001" else "0")
     shipping.locator('button[name="action"][value="selected"]').click()
+    confirmation = shipping.locator(".ship-confirmation")
+    expect(confirmation).to_contain_text("Klarna will charge the customer")  # the amount, before anything is charged
+    expect(panel.locator(".payment-badge")).to_have_text("Reserved / awaiting activation")
+    confirmation.locator('button[name="confirmed"][value="yes"]').click()
     expect(panel.locator(".payment-badge")).to_have_text("Partially activated")
     expect(page.locator("#flashes")).to_contain_text("Klarna payment activated")
 
@@ -54,6 +58,7 @@ def test_merchant_ships_in_parts_extends_and_resends(live_server, page: Page):
     expect(page.locator("#flashes")).to_contain_text(f"Expiry date extended to {new_expiry}.")
 
     page.locator('#order-shipping button[name="action"][value="all"]').click()
+    shipping.locator('.ship-confirmation button[name="confirmed"][value="yes"]').click()
     expect(panel.locator(".payment-badge")).to_have_text("Paid")
     expect(page.locator("#order-status .status")).to_have_class("status status-shipped")
 

@@ -62,7 +62,8 @@ def test_merchant_edits_ships_registers_a_return_and_refunds_the_overpayment_les
     expect(total).to_have_text(_euros(live_server, 12000))
     assert simulator.get_order(payment.klarna_order_id)["order_amount"] == 12000
 
-    page.locator("#order-shipping").get_by_role("button", name="Merkitse kaikki toimitetuiksi").click()
+    page.locator('#order-shipping button[name="action"][value="all"]').click()
+    page.locator('#order-shipping .ship-confirmation button[name="confirmed"][value="yes"]').click()
     expect(panel.locator(".payment-badge")).to_have_text("Maksettu")
 
     returns = page.locator("#order-returns")

@@ -66,7 +66,7 @@ def act_once(browser: Browser, engine, rng: random.Random, stats: Stats) -> None
         _post(browser, stats, "edit", f"{page}/edit", {**form, line: str(int(form[line]) + 1), "csrf_token": csrf})
     elif unshipped:
         data = {"action": "all"} if rng.random() < 0.5 else {f"quantity_{unshipped[0]}": "1"}
-        _post(browser, stats, "ship", f"{page}/ship", {**data, "csrf_token": csrf})
+        _post(browser, stats, "ship", f"{page}/ship", {**data, "confirmed": "yes", "csrf_token": csrf})
     elif returnable and payment is not None and rng.random() < 0.5:
         _post(browser, stats, "return", f"{page}/returns", {f"return_{returnable[0]}": "1", "restock": "y",
                                                             "csrf_token": csrf})

@@ -46,7 +46,7 @@ def major(amount: int) -> str:
 def ship(client, order: Order, quantities: dict[int, int] | None):
     page = f"/admin/orders/{order.number}"
     data = {"action": "all"} if quantities is None else {f"quantity_{i}": str(q) for i, q in quantities.items()}
-    response = post_form(client, f"{page}/ship", data, page)
+    response = post_form(client, f"{page}/ship", {**data, "confirmed": "yes"}, page)
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
 
 

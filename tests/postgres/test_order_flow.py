@@ -63,7 +63,7 @@ def _order(app, number: str) -> Order:
 
 
 def _ship(client, number: str, data: dict) -> None:
-    response = _post(client, f"/admin/orders/{number}/ship", data, f"/admin/orders/{number}")
+    response = _post(client, f"/admin/orders/{number}/ship", {**data, "confirmed": "yes"}, f"/admin/orders/{number}")
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
 
 

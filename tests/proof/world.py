@@ -172,7 +172,7 @@ class World:
 
     def ship(self, number: str, quantities: dict[int, int] | None):
         data = {"action": "all"} if quantities is None else {f"quantity_{i}": str(q) for i, q in quantities.items()}
-        return self.admin_post(f"/admin/orders/{number}/ship", data)
+        return self.admin_post(f"/admin/orders/{number}/ship", {**data, "confirmed": "yes"})
 
     def payment_action(self, number: str, payment_id: int, action: str, **data):
         return self.admin_post(f"/admin/orders/{number}/payments/{payment_id}/{action}", {"confirmed": "yes", **data})
