@@ -160,7 +160,8 @@ def _edit_klarna(method: PaymentMethod):
     try:
         credentials = rechecked(form, current)
     except ProviderError as error:
-        return klarna_page(form, current, method=method, status=422, failure=CheckFailure.of(error, form.environment.data))
+        return klarna_page(form, current, method=method, status=422,
+                           failure=CheckFailure.of(error, form.environment.data))
     apply_klarna(method, form, credentials)
     return done(_("%(method)s is saved.", method=method.name), list_url(method), KLARNA_FORM,
                 **klarna_context(klarna_form(method, credentials, use_post=False), credentials, method=method))

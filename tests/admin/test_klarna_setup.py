@@ -194,7 +194,7 @@ def test_saving_creates_a_hidden_method_with_the_secret_encrypted_at_rest(admin_
     assert wizard_state(admin_client) is None
     html = admin_client.get(BASE).get_data(as_text=True)
     row = html[html.index(f'<tr id="payment-method-{method.id}"'):]
-    assert row.startswith(f'<tr id="payment-method-{method.id}" class="greyed">') and ">Hidden<" in row[:400]
+    assert row.startswith(f'<tr id="payment-method-{method.id}" class="unpublished">') and ">Hidden<" in row[:400]
     assert "is saved and hidden in every shop version" in html
 
 
