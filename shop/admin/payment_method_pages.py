@@ -33,26 +33,41 @@ PLACE_ORDER_MODE_HINTS = {mode: hint for mode, (_label, hint) in PLACE_ORDER_MOD
 
 @dataclass(frozen=True)
 class CheckFailure:
-    """What the merchant reads when Klarna's check did not pass."""
+    """What the merchant reads when Klarna's check did not pass: Klarna's own words when it answered, else ours."""
 
     headline: str
-    message: str
+    message: str | None
     correlation_id: str | None
 
     @classmethod
-    def of(cls, error: ProviderError) -> "CheckFailure":
+    def of(cls, error: ProviderError, environment: str) -> "CheckFailure":
         if isinstance(error, setup.CredentialsRefused):
             headline = _("Klarna did not accept these credentials. Check the merchant ID and the shared secret, "
                          "and that they belong to the chosen environment and region.")
         elif error.outcome_unknown and error.klarna_answered:
             headline = _("Klarna answered with an error, so the credentials were not checked. "
                          "Nothing was saved: try again in a moment.")
-        elif error.outcome_unknown:
-            headline = _("Klarna could not be reached, so the credentials were not checked. "
-                         "Nothing was saved: try again in a moment.")
+        elif error.outcome_unknown:  # no answer: the transport's text (hosts, exception names) is for the log
+            return cls(f'{_unreachable(environment)} {_("The credentials were not checked; nothing was saved.")}',
+                       None, None)
         else:
             headline = _("The credentials could not be checked. Nothing was saved.")
         return cls(headline, error.message, error.correlation_id)
+
+
+def _unreachable(environment: str) -> str:
+    """No answer from the chosen environment, in one sentence that says what to do."""
+    if environment == "simulator":
+        return _("The Klarna simulator did not answer: try again in a moment.")
+    offline = "simulator" in setup.environments(current_gateway())
+    if environment == "production":
+        if offline:
+            return _("Klarna's production environment could not be reached: "
+                     "check the network or choose the simulator.")
+        return _("Klarna's production environment could not be reached: check the network and try again.")
+    if offline:
+        return _("Klarna's playground could not be reached: check the network or choose the simulator.")
+    return _("Klarna's playground could not be reached: check the network and try again.")
 
 
 def posted() -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, flash, request, session, url_for
+from flask import abort, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
@@ -50,13 +50,25 @@ def payment_method_new():
 # Step 2 (Klarna): credentials, checked on Continue -----------------------------------------------
 
 def _credentials_form() -> KlarnaCredentialsForm:
+    """The credentials checked before, or for a fresh start the simulator when it is on: it needs no account."""
+    offered = setup.environments(current_gateway())
     remembered = _remembered()
     data = remembered.settings if remembered and not posted() else {}
-    return KlarnaCredentialsForm(data=data).offer_environments(setup.environments(current_gateway()))
+    if not data and not posted() and "simulator" in offered:
+        data = {"environment": "simulator"}
+    return KlarnaCredentialsForm(data=data).offer_environments(offered)
+
+
+def _simulator_account() -> tuple[str, str] | None:
+    """The demo account the mounted simulator accepts (shop/__init__.py gives it these), or None when it is off."""
+    if "simulator" not in setup.environments(current_gateway()):
+        return None
+    return current_app.config["SIMULATOR_USERNAME"], current_app.config["SIMULATOR_SECRET"]
 
 
 def _credentials_page(form: KlarnaCredentialsForm, *, status: int = 200, failure: CheckFailure | None = None):
-    return page(CREDENTIALS_STEP, _("New Klarna payment method"), status=status, form=form, failure=failure)
+    return page(CREDENTIALS_STEP, _("New Klarna payment method"), status=status, form=form, failure=failure,
+                simulator_account=_simulator_account())
 
 
 @bp.route("/settings/payment-methods/new/klarna", methods=["GET", "POST"])
@@ -70,7 +82,7 @@ def klarna_method_new():
         checked = setup.accept(current_gateway(), form.merchant_id.data, form.environment.data, form.region.data,
                                form.secret.data)
     except ProviderError as error:
-        return _credentials_page(form, status=422, failure=CheckFailure.of(error))
+        return _credentials_page(form, status=422, failure=CheckFailure.of(error, form.environment.data))
     _remember(checked)
     return advance(url_for("admin.klarna_method_settings"),
                    lambda: klarna_page(klarna_form(None, checked, use_post=False), checked))
@@ -106,7 +118,7 @@ def klarna_method_settings():
     try:
         credentials = rechecked(form, checked)
     except ProviderError as error:
-        return klarna_page(form, checked, status=422, failure=CheckFailure.of(error))
+        return klarna_page(form, checked, status=422, failure=CheckFailure.of(error, form.environment.data))
     method = PaymentMethod(name=form.name.data, provider="klarna")
     apply_klarna(method, form, credentials)
     session.pop(WIZARD_KEY, None)
@@ -148,7 +160,8 @@ def _edit_klarna(method: PaymentMethod):
     try:
         credentials = rechecked(form, current)
     except ProviderError as error:
-        return klarna_page(form, current, method=method, status=422, failure=CheckFailure.of(error))
+        return klarna_page(form, current, method=method, status=422,
+                           failure=CheckFailure.of(error, form.environment.data))
     apply_klarna(method, form, credentials)
     return done(_("%(method)s is saved.", method=method.name), list_url(method), KLARNA_FORM,
                 **klarna_context(klarna_form(method, credentials, use_post=False), credentials, method=method))

@@ -50,6 +50,14 @@ def simulator(app):
     return app.extensions["klarna_simulator"]
 
 
+@pytest.fixture
+def demo_account_elsewhere(app, simulator):
+    """The credentials page shows the simulator's demo account; here that is not the one the merchant uses,
+    so a test can tell the merchant's own secret leaking from the demo secret shown on purpose."""
+    app.config.update(SIMULATOR_USERNAME="PK_shown_1", SIMULATOR_SECRET="shown-demo-secret")
+    simulator.accounts.add("PK_shown_1", "shown-demo-secret")
+
+
 def credentials(secret: str = SECRET, **changes: str) -> dict[str, str]:
     return {"merchant_id": MERCHANT_ID, "secret": secret, "environment": "simulator", "region": "eu", **changes}
 
@@ -138,11 +146,11 @@ def test_a_wrong_secret_is_refused_inline_and_nothing_is_kept(admin_client, sess
 
 
 @pytest.mark.parametrize("fault", ["503", "reset", "timeout"])
-def test_unreachable_klarna_is_a_clear_error(admin_client, session, simulator, fault):
+def test_unreachable_klarna_is_a_clear_error(admin_client, session, simulator, fault, demo_account_elsewhere):
     simulator.faults.set("get_order", fault)
     response = continue_with(admin_client, htmx=True)
     html = response.get_data(as_text=True)
-    words = "Klarna answered with an error" if fault == "503" else "Klarna could not be reached"
+    words = "Klarna answered with an error" if fault == "503" else "The Klarna simulator did not answer"
     assert response.status_code == 422 and words in html
     assert "did not accept" not in html and SECRET not in html
     assert len(klarna_methods(session)) == 1 and wizard_state(admin_client) is None
@@ -186,7 +194,7 @@ def test_saving_creates_a_hidden_method_with_the_secret_encrypted_at_rest(admin_
     assert wizard_state(admin_client) is None
     html = admin_client.get(BASE).get_data(as_text=True)
     row = html[html.index(f'<tr id="payment-method-{method.id}"'):]
-    assert row.startswith(f'<tr id="payment-method-{method.id}" class="greyed">') and ">Hidden<" in row[:400]
+    assert row.startswith(f'<tr id="payment-method-{method.id}" class="unpublished">') and ">Hidden<" in row[:400]
     assert "is saved and hidden in every shop version" in html
 
 
@@ -410,7 +418,8 @@ def test_every_step_requires_the_csrf_token(admin_client, session):
     assert len(klarna_methods(session)) == 1 and method_named(session, "Klarna").name == "Klarna"
 
 
-def test_the_secret_never_appears_in_a_response_a_log_or_the_klarna_call_log(admin_client, session, caplog):
+def test_the_secret_never_appears_in_a_response_a_log_or_the_klarna_call_log(admin_client, session, caplog,
+                                                                            demo_account_elsewhere):
     caplog.set_level(logging.DEBUG)
     bodies = [continue_with(admin_client, WRONG_SECRET, htmx=True), continue_with(admin_client),
               admin_client.get(SETTINGS)]

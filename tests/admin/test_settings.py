@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from sqlmodel import select
@@ -76,7 +77,8 @@ def test_the_euro_rate_stays_one_and_the_default_stays_active(admin_client, sess
 
 
 def method_row(html: str, name: str) -> str:
-    start = html.rindex("<tr", 0, html.index(f"<td>{name}"))
+    title = re.search(rf'<td>(<span class="method-title greyed">)?{re.escape(name)}', html)
+    start = html.rindex("<tr", 0, title.start())
     return html[start:html.index("</tr>", start)]
 
 
@@ -114,7 +116,7 @@ def test_hiding_everywhere_greys_the_method_with_htmx(admin_client, session):
     assert response.status_code == 200 and html.lstrip().startswith('<div id="payment-methods-table">')
     assert 'id="flashes" class="flashes" role="status" aria-live="polite" hx-swap-oob="true"' in html
     row = method_row(html, "Bank transfer")
-    assert 'class="greyed"' in row and ">Hidden<" in row
+    assert 'class="method-title greyed"' in row and ">Hidden<" in row
     assert published_codes(session, "Bank transfer") == set()
     assert publish(admin_client, session, "Bank transfer", ["en"], htmx=True).status_code == 200
     assert published_codes(session, "Bank transfer") == {"en"}
@@ -130,3 +132,66 @@ def test_an_unknown_version_is_422(admin_client, session):
 
 def test_an_unknown_payment_method_is_404(admin_client):
     assert post(admin_client, "/admin/settings/payment-methods/999/versions", {}).status_code == 404
+
+
+class _Greyed(HTMLParser):
+    """Each control of a page, and whether it sits inside an element greyed out (class "greyed")."""
+
+    VOID = {"input", "br", "img", "hr", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+    CONTROLS = {"input", "button", "select", "textarea", "summary", "a"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[bool] = []  # per open element: greyed, itself or an ancestor
+        self.controls: list[tuple[str, str, bool]] = []  # (tag, name or text hint, greyed)
+        self.greyed_texts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        greyed = bool(self.open and self.open[-1]) or "greyed" in (attributes.get("class") or "").split()
+        if tag in self.CONTROLS:
+            self.controls.append((tag, attributes.get("name") or attributes.get("href") or "", greyed))
+        if tag not in self.VOID:
+            self.open.append(greyed)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.open:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.open and self.open[-1] and data.strip():
+            self.greyed_texts.append(data.strip())
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_hidden_method_greys_only_its_title_not_its_publish_controls(admin_client, session, htmx):
+    response = publish(admin_client, session, "Bank transfer", [], htmx=htmx)
+    html = response.get_data(as_text=True) if htmx else admin_client.get(response.location).get_data(as_text=True)
+    parser = _Greyed()
+    parser.feed(method_row(html, "Bank transfer"))
+    assert parser.greyed_texts == ["Bank transfer", "Hidden"]
+    tags = {tag for tag, _name, _greyed in parser.controls}
+    assert {"input", "button", "summary", "a"} <= tags, parser.controls  # the checkboxes, Save, Edit
+    assert [control for control in parser.controls if control[2]] == []
+
+
+def test_the_greyed_title_has_a_contrast_of_at_least_4_5_to_1(app):
+    css = open(f"{app.static_folder}/css/shop.css", encoding="utf-8").read()
+    colour = re.search(r"\.greyed\s*\{\s*color:\s*(#[0-9a-fA-F]{6})\s*;?\s*\}", css).group(1)
+    for background in ("#ffffff", "#fafafa"):  # a table row; the page behind a stacked row on a phone
+        assert _contrast(colour, background) >= 4.5, (colour, background)
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_contrast_ratio_is_computed_as_wcag_does():
+    assert round(_contrast("#595959", "#ffffff"), 1) == 7.0 and round(_contrast("#000000", "#ffffff")) == 21
+    assert _contrast("#667085", "#fafafa") < 4.8

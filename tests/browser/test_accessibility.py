@@ -58,7 +58,20 @@ def test_the_main_pages_have_no_serious_accessibility_violations(live_server, pa
     check(None, "/fi/checkout with errors")
     check(f"/fi/order/{order.token}")
     check("/admin/login")
+    _hide_everywhere(live_server, "Bank transfer")  # the payment methods page then greys a hidden method's title
     admin_login(page, base)
     for path in ("/admin/", "/admin/orders", f"/admin/orders/{order.number}", "/admin/settings/payment-methods"):
         check(path)
     assert found == [], "serious or critical accessibility violations:\n" + "\n".join(found)
+
+
+def _hide_everywhere(live_server, name: str) -> None:
+    from sqlmodel import select
+
+    from shop.models import PaymentMethod
+
+    with live_server.session() as session:
+        method = session.exec(select(PaymentMethod).where(PaymentMethod.name == name)).one()
+        for link in list(method.versions):
+            session.delete(link)
+        session.commit()

@@ -90,7 +90,8 @@ def _publish_in(page: Page, method: PaymentMethod, version_name: str) -> None:
         checkbox.uncheck()
     row.get_by_role("checkbox", name=re.compile(version_name)).check()
     row.get_by_role("button", name="Save").click()
-    expect(_row(page, method)).not_to_have_class(re.compile(r"\bgreyed\b"))
+    expect(_row(page, method)).not_to_have_class(re.compile(r"\bunpublished\b"))
+    expect(_row(page, method).locator(".greyed")).to_have_count(0)
 
 
 def _offered_at_checkout(page: Page, base: str, code: str) -> list[str]:
@@ -118,8 +119,8 @@ def test_merchant_sets_up_klarna_tries_it_and_publishes_it_in_one_version(live_s
     method = _method(live_server)
     assert method.versions == [] and method.settings["categories"] == ["PAY_LATER"]
     assert decrypt_secret(method.secret_encrypted, SECRET_KEY) == SECRET
-    expect(_row(page, method)).to_have_class(re.compile(r"\bgreyed\b"))
-    expect(_row(page, method)).to_contain_text("Hidden")
+    expect(_row(page, method)).to_have_class(re.compile(r"\bunpublished\b"))
+    expect(_row(page, method).locator(".greyed")).to_have_text(re.compile(r"^\s*Klarna Pay later\s+Hidden\s*$"))
 
     number = _pay_test_order_with_klarna(page, live_server)
     with live_server.session() as session:
