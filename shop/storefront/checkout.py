@@ -6,6 +6,10 @@ payment method's provider through `PAYMENT_STARTERS`. A starter gets the placed 
 URL to redirect the shopper to. It raises PaymentUnavailable with a message for the
 shopper when the payment cannot start; whatever it did not commit is rolled back and
 the cart is kept.
+
+Without JavaScript the form's "Update summary" button posts `action=update`: the page comes back with
+what was typed and the summary for the chosen shipping method; nothing is validated, placed or paid.
+With htmx the summary follows the shipping method by itself (`checkout_summary`).
 """
 from __future__ import annotations
 
@@ -116,8 +120,8 @@ def checkout():
     defaults = {} if request.method == "POST" else {"shipping_method": shipping[0].id if shipping else None}
     form = CheckoutForm(country=version.country, shipping_ids=[m.id for m in shipping],
                         payment_ids=[o.id for o in offered], **defaults)
-    if request.method == "GET":
-        return _render(form, shipping, offered)
+    if request.method == "GET" or request.form.get("action") == "update":
+        return _render(form, shipping, offered)  # "Update summary" without JavaScript: what was typed, no order
     if not form.validate():
         return _render(form, shipping, offered, status=422)
     return _place(form, shipping, offered)
